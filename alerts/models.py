@@ -1,0 +1,265 @@
+"""Persistent entities (SQLAlchemy 2.0 typed ORM); only services, repositories and the UoW use them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from alerts.vocabulary import (
+    CREDIBILITY_GRADES,
+    INBOUND_STATUSES,
+    INCIDENT_STATES,
+    PRIORITIES,
+    RELIABILITY_GRADES,
+    ROLES,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only
+
+
+def _one_of(column: str, values: tuple[str, ...] | tuple[int, ...]) -> str:
+    listed = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values)
+    return f"{column} IN ({listed})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSONDocument}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the JSON API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+
+class Network(Base):
+    """A women's network or group whose monitors report."""
+
+    __tablename__ = "networks"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    country: Mapped[str] = mapped_column(String(2))
+    area_pcode: Mapped[str | None] = mapped_column(String(32))
+    area_name: Mapped[str | None] = mapped_column(String(120))
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    join_code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reporter(Base):
+    """A monitor, known only by the keyed hash of her number (R27)."""
+
+    __tablename__ = "reporters"
+    __table_args__ = (CheckConstraint(_one_of("reliability", RELIABILITY_GRADES), name="reliability"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="SET NULL"))
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    home_area_pcode: Mapped[str | None] = mapped_column(String(32))
+    home_area_name: Mapped[str | None] = mapped_column(String(120))
+    reliability: Mapped[str] = mapped_column(String(1), default="F")
+    registered: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_callback: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_report_at: Mapped[datetime | None]
+
+
+class ContactVaultEntry(Base):
+    """Her number, encrypted; present only with call-back consent (R28)."""
+
+    __tablename__ = "contact_vault"
+
+    reporter_key: Mapped[str] = mapped_column(
+        ForeignKey("reporters.key", ondelete="CASCADE"), primary_key=True
+    )
+    ciphertext: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+
+class InboundMessage(Base):
+    """What a provider delivered, committed before it is acknowledged."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_message_id"),
+        CheckConstraint(_one_of("status", INBOUND_STATUSES), name="status"),
+        Index(None, "status", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    provider_message_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime]
+    reporter_key: Mapped[str | None] = mapped_column(ForeignKey("reporters.key", ondelete="SET NULL"))
+    content: Mapped[dict[str, Any]]
+    """Provider-neutral content: text, optional location pin and media references."""
+    payload: Mapped[dict[str, Any]]
+    """The provider's fields, the sender's number replaced by the reporter key."""
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    error: Mapped[str | None] = mapped_column(Text)
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Incident(Base):
+    """What happened: a cluster of one or more reports, with a stable id (R5)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", INCIDENT_STATES), name="status"),
+        CheckConstraint(_one_of("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_one_of("credibility", CREDIBILITY_GRADES), name="credibility"),
+        CheckConstraint("precision IS NULL OR precision BETWEEN 1 AND 3", name="precision"),
+        Index(None, "status", "priority", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    category: Mapped[str] = mapped_column(String(3))
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Restricted category (sexual violence): never shown or exported as a point (R36)."""
+    status: Mapped[str] = mapped_column(String(24), default="received")
+    priority: Mapped[str] = mapped_column(String(2))
+    credibility: Mapped[int] = mapped_column(SmallInteger, default=6)
+    country: Mapped[str | None] = mapped_column(String(2))
+    place_name: Mapped[str | None] = mapped_column(String(200))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    precision: Mapped[int | None] = mapped_column(SmallInteger)
+    admin_pcodes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    first_reported_at: Mapped[datetime]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    deadline_at: Mapped[datetime]
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Report(Base):
+    """What one monitor sent, as triage understood it."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(_one_of("priority", PRIORITIES), name="priority"),
+        CheckConstraint(_one_of("reliability", RELIABILITY_GRADES), name="reliability"),
+        CheckConstraint(_one_of("credibility", CREDIBILITY_GRADES), name="credibility"),
+        CheckConstraint("precision IS NULL OR precision BETWEEN 1 AND 3", name="precision"),
+        Index(None, "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(8), unique=True)
+    """Short code the reporter sees in her receipt; reveals nothing."""
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_messages.id", ondelete="SET NULL"), unique=True
+    )
+    reporter_key: Mapped[str | None] = mapped_column(
+        ForeignKey("reporters.key", ondelete="SET NULL"), index=True
+    )
+    network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="SET NULL"))
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    received_at: Mapped[datetime]
+    category: Mapped[str] = mapped_column(String(3))
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(8))
+    place_name: Mapped[str | None] = mapped_column(String(200))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    admin_pcodes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    precision: Mapped[int | None] = mapped_column(SmallInteger)
+    flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[str] = mapped_column(String(2))
+    reliability: Mapped[str] = mapped_column(String(1), default="F")
+    credibility: Mapped[int] = mapped_column(SmallInteger, default=6)
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    """One line of the append-only, hash-chained audit trail (R30)."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    subject_type: Mapped[str] = mapped_column(String(32))
+    subject_id: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

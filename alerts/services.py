@@ -1,0 +1,242 @@
+"""Use cases of the intake and triage core: each is one unit of work."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from alerts.access import (
+    RESTRICTED_NARRATIVE_READERS,
+    VERIFIED_ONLY_READERS,
+    VERIFIED_STATES,
+    can_read_narrative,
+    can_read_reports,
+    can_see_reporter,
+)
+from alerts.audit import record_event
+from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
+from alerts.messages import InboundReceipt, RecordInbound, Viewer
+from alerts.models import InboundMessage, Incident, Network, Report, Reporter, utcnow
+from alerts.taxonomy import FALLBACK, Taxonomy, parse_structured
+from alerts.text import clean_text
+from alerts.unit_of_work import UnitOfWork
+from alerts.vocabulary import REVIEW_DEADLINES
+from alerts.workflow import check_transition
+from geo.gazetteer import Geocoder
+
+logger = logging.getLogger(__name__)
+
+REF_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
+"""Receipt codes avoid letters and digits that are confused on a small screen (0/O, 1/I, 5/S…)."""
+REF_LENGTH = 5
+MAX_PAGE = 500
+"""Largest page a list call returns."""
+
+
+def _insert_unless_present(session: Session, model: Any, **values: Any) -> Any:
+    """Build INSERT … ON CONFLICT DO NOTHING for PostgreSQL or SQLite, whichever is bound."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).values(**values).on_conflict_do_nothing()
+
+
+def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
+    """Store an inbound message exactly once; a provider retry returns the first copy."""
+    with uow:
+        if cmd.reporter_key:
+            uow.session.execute(
+                _insert_unless_present(uow.session, Reporter, key=cmd.reporter_key, created_at=utcnow())
+            )
+        inserted = uow.session.execute(
+            _insert_unless_present(
+                uow.session,
+                InboundMessage,
+                provider=cmd.provider,
+                channel=cmd.channel,
+                provider_message_id=cmd.provider_message_id,
+                received_at=cmd.received_at,
+                reporter_key=cmd.reporter_key,
+                content=cmd.content,
+                payload=cmd.payload,
+                status=cmd.status,
+                error=cmd.error,
+                training=cmd.training,
+            ).returning(InboundMessage.id)
+        ).scalar()
+        if inserted is None:
+            existing = uow.session.scalar(
+                select(InboundMessage.id).where(
+                    InboundMessage.provider == cmd.provider,
+                    InboundMessage.provider_message_id == cmd.provider_message_id,
+                )
+            )
+            assert existing is not None  # the conflict that skipped the insert is this row
+            return InboundReceipt(existing, created=False)
+        uow.commit()
+    return InboundReceipt(inserted, created=True)
+
+
+def _new_ref(session: Session) -> str:
+    while True:
+        ref = "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
+        if session.scalar(select(Report.id).where(Report.ref == ref)) is None:
+            return ref
+
+
+def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geocoder: Geocoder) -> int:
+    """Turn a stored inbound message into a report and its incident; idempotent per message."""
+    with uow:
+        message = uow.session.get(InboundMessage, inbound_id)
+        if message is None:
+            raise UnknownInboundMessage(str(inbound_id))
+        done = uow.session.scalar(select(Report.id).where(Report.inbound_message_id == inbound_id))
+        if done is not None:
+            return done
+
+        text = clean_text(str(message.content.get("text") or ""))
+        structured = parse_structured(text, taxonomy)
+        category = structured[0] if structured else taxonomy[FALLBACK]
+        flags: dict[str, Any] = {"structured": structured is not None}
+        if not text and not message.content.get("media"):
+            flags["empty"] = True  # kept for a human: a blank message may still be a signal
+
+        reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
+        network = uow.session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
+        country = network.country if network else None
+        lon, lat = message.content.get("lon"), message.content.get("lat")
+        precision, place_name = (1, None) if lon is not None and lat is not None else (None, None)
+        if precision is None and (place := geocoder.geocode(structured[1] if structured else text, country)):
+            lon, lat, precision, place_name = place.lon, place.lat, place.precision, place.name
+            country = place.country
+            flags["geocode_confidence"] = place.confidence
+        incident = Incident(
+            category=category.code,
+            restricted=category.restricted,
+            status="received",
+            priority=category.priority,
+            country=country,
+            place_name=place_name,
+            lon=lon,
+            lat=lat,
+            precision=precision,
+            first_reported_at=message.received_at,
+            deadline_at=message.received_at + REVIEW_DEADLINES[category.priority],
+            training=message.training,
+        )
+        uow.session.add(incident)
+        uow.session.flush()
+        report = Report(
+            ref=_new_ref(uow.session),
+            inbound_message_id=message.id,
+            reporter_key=message.reporter_key,
+            network_id=reporter.network_id if reporter else None,
+            incident_id=incident.id,
+            channel=message.channel,
+            received_at=message.received_at,
+            category=category.code,
+            text=text,
+            language=reporter.language if reporter else None,
+            place_name=place_name,
+            lon=lon,
+            lat=lat,
+            precision=precision,
+            flags=flags,
+            priority=category.priority,
+            reliability=reporter.reliability if reporter else "F",
+            training=message.training,
+        )
+        uow.session.add(report)
+        if reporter is not None:
+            reporter.last_report_at = max(reporter.last_report_at or message.received_at, message.received_at)
+        message.status = "processed"
+        uow.session.flush()
+        report_id = report.id
+        uow.commit()
+    logger.info(
+        "inbound %s became report %s (%s, %s)", inbound_id, report_id, category.code, category.priority
+    )
+    return report_id
+
+
+def list_reports(
+    viewer: Viewer,
+    *,
+    uow: UnitOfWork,
+    taxonomy: Taxonomy,
+    limit: int = 50,
+    before_id: int | None = None,
+    include_training: bool = False,
+) -> list[dict[str, Any]]:
+    """Newest reports first, keyset-paginated, with what this viewer may not see left out."""
+    if not can_read_reports(viewer.role):
+        raise NotPermitted(f"role {viewer.role} cannot list reports")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
+    query = select(Report, Incident.status).join(Incident, Incident.id == Report.incident_id, isouter=True)
+    query = query.where(Report.training.is_(include_training))
+    if before_id is not None:
+        query = query.where(Report.id < before_id)
+    if viewer.role == "network_coordinator":
+        query = query.where(Report.network_id.in_(viewer.network_ids))
+    if viewer.role in VERIFIED_ONLY_READERS:
+        query = query.where(Incident.status.in_(VERIFIED_STATES))
+    query = query.order_by(Report.id.desc()).limit(limit)
+    with uow:
+        rows = uow.session.execute(query).all()
+        return [_report_view(report, status, viewer, taxonomy) for report, status in rows]
+
+
+def _report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Taxonomy) -> dict[str, Any]:
+    restricted = taxonomy.categories[report.category].restricted
+    view: dict[str, Any] = {
+        "id": report.id,
+        "ref": report.ref,
+        "incident_id": report.incident_id,
+        "incident_status": status,
+        "channel": report.channel,
+        "received_at": report.received_at.isoformat(),
+        "category": report.category,
+        "priority": report.priority,
+        "reliability": report.reliability,
+        "credibility": report.credibility,
+        "language": report.language,
+        "place_name": report.place_name,
+        "lon": report.lon,
+        "lat": report.lat,
+        "precision": report.precision,
+        "admin_pcodes": report.admin_pcodes,
+        "flags": report.flags,
+        "training": report.training,
+    }
+    if restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS:
+        view["lon"] = view["lat"] = None  # no individual points of restricted incidents (R36)
+    if can_read_narrative(viewer.role, restricted_category=restricted):
+        view["text"] = report.text
+    if can_see_reporter(viewer.role):
+        view["reporter_key"] = report.reporter_key
+    return view
+
+
+def change_incident_status(
+    incident_id: int, target: str, *, actor: str, uow: UnitOfWork, reason: str | None = None
+) -> None:
+    """Move an incident along the workflow, recording who did it in the audit trail."""
+    with uow:
+        incident = uow.session.get(Incident, incident_id)
+        if incident is None:
+            raise UnknownIncident(str(incident_id))
+        check_transition(incident.status, target)
+        previous, incident.status = incident.status, target
+        record_event(
+            uow.session,
+            actor=actor,
+            action="incident.transition",
+            subject_type="incident",
+            subject_id=incident_id,
+            details={"from": previous, "to": target} | ({"reason": reason} if reason else {}),
+        )
+        uow.commit()

@@ -1,0 +1,43 @@
+"""Closed value sets shared by the schema, the services and the API (DOMAIN.md §2.4, §4, §6.4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+PRIORITIES = ("P1", "P2", "P3", "P4")
+RELIABILITY_GRADES = ("A", "B", "C", "D", "E", "F")
+CREDIBILITY_GRADES = (1, 2, 3, 4, 5, 6)
+
+INCIDENT_STATES = (
+    "received",
+    "under_review",
+    "verified",
+    "unverified",
+    "rejected",
+    "response_dispatched",
+    "closed",
+)
+"""Workflow of DOMAIN.md §4.1, plus ``rejected`` for reports a reviewer dismisses."""
+
+INBOUND_STATUSES = ("received", "processed", "review", "failed")
+"""``review``: kept for a human because it could not become a report on its own."""
+
+ROLES = (
+    "network_coordinator",
+    "triage_reviewer",
+    "joc_officer",
+    "protection_analyst",
+    "wpa_crsv_focal",
+    "contact_officer",
+    "admin",
+    "auditor",
+)
+"""DOMAIN.md §6.4; ``reporter`` has no web account and so is not a user role."""
+
+REVIEW_DEADLINES = {
+    "P1": timedelta(minutes=15),
+    "P2": timedelta(hours=2),
+    "P3": timedelta(hours=24),
+    "P4": timedelta(days=7),
+}
+"""Default review targets per priority (DOMAIN.md §4.1, R22); deployments may override them."""

@@ -1,0 +1,245 @@
+"""The `dalili` command: Flask's CLI group on the app factory, plus Dalili's own commands."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from rq.registry import FailedJobRegistry
+from sqlalchemy import select
+
+from alerts.accounts import create_api_token, create_user
+from alerts.audit import verify_chain
+from alerts.models import InboundMessage, utcnow
+from alerts.vocabulary import ROLES
+from app import create_app, current_services, demo, jobs, migrate, worker
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """Dalili: women-led early warning. Settings come from DALILI_* environment variables."""
+
+
+# -- database -------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Schema migrations."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the latest)."""
+    engine = current_services().engine
+    migrate.upgrade(engine, revision)
+    click.echo(f"database at revision {migrate.current_revision(engine)} ({engine.url.get_backend_name()})")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION ("base" empties it)."""
+    engine = current_services().engine
+    migrate.downgrade(engine, revision)
+    click.echo(f"database at revision {migrate.current_revision(engine) or 'base'}")
+
+
+@db.command("current")
+@with_appcontext
+def db_current() -> None:
+    """Show the database revision and whether migrations are pending."""
+    engine = current_services().engine
+    current, head = migrate.current_revision(engine), migrate.head_revision(engine)
+    state = "up to date" if current == head else f"behind head {head}: run `dalili db upgrade`"
+    click.echo(f"{current or 'empty'} ({state})")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    """Write a migration for the difference between the models and the database."""
+    migrate.revision(current_services().engine, message)
+
+
+# -- users and tokens ------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Web and API users."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--password", help="Leave out to generate one.")
+@with_appcontext
+def user_create(email: str, role: str, password: str | None) -> None:
+    """Create a user with one of the roles of DOMAIN.md §6.4."""
+    chosen = create_user(email, role, password, uow=current_services().uow())
+    click.echo(f"created {email} ({role})")
+    if password is None:
+        click.echo(f"password: {chosen}")
+
+
+@main.group()
+def token() -> None:
+    """Bearer tokens for the JSON API."""
+
+
+@token.command("create")
+@click.argument("email")
+@with_appcontext
+def token_create(email: str) -> None:
+    """Print a new API token for EMAIL (shown once; only its hash is stored)."""
+    click.echo(create_api_token(email, uow=current_services().uow()))
+
+
+# -- demo data -------------------------------------------------------------------------------
+
+
+@main.group("demo")
+def demo_group() -> None:
+    """Demonstration data."""
+
+
+@demo_group.command("load")
+@click.option("--reports", default=400, show_default=True, help="How many demo reports to create.")
+@click.option("--seed", default=2026, show_default=True)
+@with_appcontext
+def demo_load(reports: int, seed: int) -> None:
+    """Load a demo network, monitors, a user per role and reports on real towns."""
+    summary = demo.load(current_services(), reports=reports, seed=seed, progress=click.echo)
+    click.echo(summary.describe())
+
+
+# -- queue -----------------------------------------------------------------------------------
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Work the intake, triage, notify and maintenance queues (with the scheduler)."""
+    from flask import current_app
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # reason: the real app for the worker
+    if current_services().settings.embedded_queue:
+        raise click.ClickException(
+            "DALILI_REDIS_URL is not set: the embedded queue lives inside `dalili serve`; "
+            "set it to run a separate worker"
+        )
+    worker.run_worker(app, burst=burst)
+
+
+@main.group("jobs")
+def jobs_group() -> None:
+    """Inspect and repair the job queues."""
+
+
+@jobs_group.command("status")
+@with_appcontext
+def jobs_status() -> None:
+    """Queued and failed jobs per queue."""
+    for name, queue in current_services().queues.queues.items():
+        failed = FailedJobRegistry(queue=queue).count
+        click.echo(f"{name:12} queued {queue.count:6}   failed {failed:6}")
+
+
+@jobs_group.command("failed")
+@click.option("--requeue", is_flag=True, help="Put every failed job back on its queue.")
+@with_appcontext
+def jobs_failed(requeue: bool) -> None:
+    """List jobs that exhausted their retries, with their last error."""
+    for name, queue in current_services().queues.queues.items():
+        registry = FailedJobRegistry(queue=queue)
+        for job_id in registry.get_job_ids():
+            job = queue.fetch_job(job_id)
+            last_line = ((job.exc_info or "").strip().splitlines() or ["?"])[-1] if job else "job expired"
+            click.echo(f"{name:12} {job_id:24} {last_line}")
+            if requeue:
+                registry.requeue(job_id)
+        if requeue:
+            click.echo(f"{name}: requeued")
+
+
+@jobs_group.command("sweep")
+@click.option("--older-than", default=60, show_default=True, help="Seconds a message may wait.")
+@with_appcontext
+def jobs_sweep(older_than: int) -> None:
+    """Enqueue stored messages that never reached the queue (e.g. Redis was down)."""
+    services = current_services()
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    with services.uow() as uow:
+        waiting = uow.session.scalars(
+            select(InboundMessage.id).where(
+                InboundMessage.status == "received", InboundMessage.received_at < cutoff
+            )
+        ).all()
+    queued = sum(jobs.enqueue_processing(services, inbound_id) for inbound_id in waiting)
+    click.echo(f"{len(waiting)} waiting message(s), {queued} enqueued")
+
+
+# -- audit -----------------------------------------------------------------------------------
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check that no audit event was altered or removed."""
+    with current_services().uow() as uow:
+        broken = verify_chain(uow.session)
+    if broken is not None:
+        raise click.ClickException(f"audit chain broken at event {broken}")
+    click.echo("audit chain intact")
+
+
+# -- all in one --------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="PORT", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Serve the web app and run the worker together (development and demos)."""
+    import subprocess
+    import sys
+
+    from flask import current_app
+    from werkzeug.serving import run_simple
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # reason: the real app for the server
+    stop = threading.Event()
+    if current_services().settings.embedded_queue:
+        worker.start_embedded_worker(app, stop)
+        click.echo("worker: in-process (embedded queue)")
+        child = None
+    else:
+        child = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"])
+        click.echo(f"worker: process {child.pid} on Redis")
+    click.echo(f"Dalili is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        stop.set()
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""RQ workers that run jobs inside the Flask app context, on Redis or in-process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import Flask
+from rq import SimpleWorker, Worker
+from rq.job import Job
+from rq.queue import Queue
+from rq.timeouts import TimerDeathPenalty
+
+from app import current_services
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_POLL_SECONDS = 0.2
+"""How often the in-process worker looks for new jobs; short enough that a reply feels immediate."""
+
+
+class AppWorker(Worker):
+    """The production worker: forks a work horse per job, as RQ intends."""
+
+    def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
+        with self.app.app_context():
+            # The horse is a fresh fork: never reuse the parent's pooled database connections.
+            current_services().engine.dispose(close=False)
+            return bool(super().perform_job(job, queue, *args, **kwargs))
+
+
+class EmbeddedWorker(SimpleWorker):
+    """Runs the same jobs in a thread of the web process: no fork, no signals, thread timeouts."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def _install_signal_handlers(self) -> None:
+        """Signal handlers belong to the main thread, which the web server owns."""
+
+    def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
+        with self.app.app_context():
+            return bool(super().perform_job(job, queue, *args, **kwargs))
+
+
+def _queues(app: Flask) -> list[Queue]:
+    services = app.extensions["dalili"]
+    return list(services.queues.queues.values())
+
+
+def run_worker(app: Flask, *, burst: bool = False) -> bool:
+    """Work the named queues on Redis with the scheduler (retries and scheduled jobs)."""
+    services = app.extensions["dalili"]
+    worker = AppWorker(_queues(app), connection=services.queues.connection, app=app)
+    return worker.work(burst=burst, with_scheduler=True)
+
+
+def drain(app: Flask) -> bool:
+    """Run every due job now, in this thread; the embedded loop and the tests use it."""
+    services = app.extensions["dalili"]
+    worker = EmbeddedWorker(_queues(app), connection=services.queues.connection, app=app)
+    return worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+
+
+def start_embedded_worker(app: Flask, stop: threading.Event) -> threading.Thread:
+    """Poll the in-process queues until ``stop`` is set."""
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                drain(app)
+            except Exception:  # keep serving; the failed job is in RQ's failed registry
+                logger.exception("embedded worker pass failed")
+            stop.wait(EMBEDDED_POLL_SECONDS)
+
+    thread = threading.Thread(target=loop, name="dalili-embedded-worker", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,1 @@
+"""Provider protocols (Twilio, Africa's Talking) translated to and from the alerts vocabulary."""

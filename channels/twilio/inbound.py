@@ -1,0 +1,125 @@
+"""Inbound Twilio messaging webhooks: signature check and parsing (CHANNELS.md §1, §2, §6)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+from twilio.twiml.messaging_response import MessagingResponse
+
+from channels.base import ParsedInbound
+from channels.errors import ChannelConfigError, PayloadInvalid, SignatureInvalid
+from channels.phone import WHATSAPP_PREFIX, pseudonymise
+
+PROVIDER = "twilio"
+MAX_MESSAGE_ID = 128
+SENDER_FIELDS = ("From", "WaId")
+"""Fields that carry the sender's address; replaced by her key before anything is stored."""
+
+EMPTY_TWIML = str(MessagingResponse())
+
+
+def signed_url(public_url: str, path: str, query_string: str) -> str:
+    """The URL Twilio signed: the configured public base, the path, the raw query (CHANNELS.md §2.3)."""
+    return public_url.rstrip("/") + path + ("?" + query_string if query_string else "")
+
+
+# see https://www.twilio.com/docs/usage/webhooks/webhooks-security
+def verify_signature(
+    url: str,
+    form: Mapping[str, str],
+    headers: Mapping[str, str],
+    *,
+    auth_token: str,
+    shared_key_secret: str = "",
+) -> None:
+    """Raise SignatureInvalid unless X-Twilio-Signature matches the form under our secret."""
+    settings = headers.get(SIGNATURE_SETTINGS_HEADER)
+    secret = shared_key_secret if settings else auth_token
+    if not secret:
+        raise ChannelConfigError("no Twilio secret configured for this signature scheme")
+    signature = headers.get(SIGNATURE_HEADER, "")
+    if not signature:
+        raise SignatureInvalid(f"missing {SIGNATURE_HEADER} header")
+    valid = RequestValidator(secret).validate(url, form, signature, get_signature_algorithm(settings))
+    if not valid:
+        raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match this request")
+
+
+def _required(form: Mapping[str, str], name: str) -> str:
+    value = form.get(name, "")
+    if not value.strip():
+        raise PayloadInvalid(f"field '{name}' required")
+    return value
+
+
+def _location(form: Mapping[str, str]) -> dict[str, float]:
+    if not form.get("Latitude") and not form.get("Longitude"):
+        return {}
+    try:
+        lat, lon = float(form["Latitude"]), float(form["Longitude"])
+    except (KeyError, ValueError) as exc:
+        raise PayloadInvalid("fields 'Latitude' and 'Longitude' must both be decimal degrees") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise PayloadInvalid("location pin outside the range of WGS84 coordinates")
+    return {"lat": lat, "lon": lon}
+
+
+def _media(form: Mapping[str, str]) -> list[dict[str, str]]:
+    try:
+        count = int(form.get("NumMedia") or 0)
+    except ValueError as exc:
+        raise PayloadInvalid("field 'NumMedia' must be a whole number") from exc
+    return [
+        {"url": form.get(f"MediaUrl{i}", ""), "content_type": form.get(f"MediaContentType{i}", "")}
+        for i in range(count)
+    ]
+
+
+def parse_message(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound:
+    """Read an inbound SMS or WhatsApp webhook; the sender's number leaves only as her key."""
+    message_id = _required(form, "MessageSid")
+    if len(message_id) > MAX_MESSAGE_ID:
+        raise PayloadInvalid(f"field 'MessageSid' longer than {MAX_MESSAGE_ID} characters")
+    sender = _required(form, "From")
+    key = pseudonymise(sender, pepper=pepper, default_region=default_region)
+    content: dict[str, Any] = {"text": form.get("Body", "")}
+    content.update(_location(form))
+    if media := _media(form):
+        content["media"] = media
+    payload = {name: form[name] for name in form if name not in SENDER_FIELDS}
+    payload["From"] = key
+    return ParsedInbound(
+        provider=PROVIDER,
+        channel="whatsapp" if sender.startswith(WHATSAPP_PREFIX) else "sms",
+        provider_message_id=message_id,
+        reporter_key=key,
+        content=content,
+        payload=payload,
+    )
+
+
+def salvage_message(
+    form: Mapping[str, str], reason: str, *, pepper: str, default_region: str
+) -> ParsedInbound:
+    """Keep a malformed but signed webhook for review: nothing a woman sent is dropped."""
+    sender = form.get("From", "")
+    key = pseudonymise(sender, pepper=pepper, default_region=default_region) if sender.strip() else None
+    payload = {name: form[name] for name in form if name not in SENDER_FIELDS}
+    digest = hashlib.sha256(json.dumps(sorted(payload.items())).encode()).hexdigest()[:40]
+    return ParsedInbound(
+        provider=PROVIDER,
+        channel="whatsapp" if sender.startswith(WHATSAPP_PREFIX) else "sms",
+        provider_message_id="invalid-" + digest,
+        reporter_key=key,
+        content={"text": form.get("Body", ""), "error": reason},
+        payload=payload | ({"From": key} if key else {}),
+    )

@@ -1,0 +1,98 @@
+"""Deployment settings, read once from ``DALILI_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PREFIX = "DALILI_"
+
+DEVELOPMENT_SECRETS = {
+    "secret_key": "dev-secret-key-not-for-production",
+    "pepper": "dev-pepper-not-for-production",
+    # A valid Fernet key (32 zero bytes, url-safe base64): fine for a laptop, refused in production.
+    "vault_keys": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    "twilio_auth_token": "dev-twilio-auth-token",
+    "at_webhook_token": "dev-at-webhook-token",
+}
+"""Secrets a development install runs with so that `make run` needs no set-up.
+
+`Settings.check_production` refuses every one of them when ``DALILI_ENV=production``.
+"""
+
+DEFAULT_INSTANCE_PATH = Path(__file__).resolve().parent.parent / "instance"
+
+
+class SettingsError(ValueError):
+    """The environment does not describe a deployment that may start."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """Everything a Dalili process needs to know about its deployment."""
+
+    env: str = "development"
+    database_url: str = f"sqlite:///{DEFAULT_INSTANCE_PATH / 'dalili.sqlite3'}"
+    redis_url: str = ""
+    """Empty: the embedded queue (fakeredis in this process, same RQ jobs)."""
+    secret_key: str = DEVELOPMENT_SECRETS["secret_key"]
+    pepper: str = DEVELOPMENT_SECRETS["pepper"]
+    vault_keys: str = DEVELOPMENT_SECRETS["vault_keys"]
+    """Comma-separated Fernet keys, newest first (MultiFernet rotation)."""
+    public_url: str = "http://127.0.0.1:5000"
+    """Base URL the providers call; Twilio signatures are checked against it."""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = DEVELOPMENT_SECRETS["twilio_auth_token"]
+    at_username: str = "sandbox"
+    at_api_key: str = ""
+    at_webhook_token: str = DEVELOPMENT_SECRETS["at_webhook_token"]
+    countries: tuple[str, ...] = ("SS", "SD", "CF", "CD", "ML", "LB", "CY", "XK")
+    """ISO 3166 alpha-2 codes of the countries this deployment serves (gazetteer scope)."""
+    default_country: str = "SS"
+    """ISO 3166 alpha-2 region used to read local phone numbers without a country code."""
+    log_level: str = "INFO"
+    job_retry_intervals: tuple[int, ...] = field(default=(10, 30, 120, 600, 1800))
+    """Seconds between attempts of a failed job (RQ Retry); its length is the retry count."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Build settings from ``DALILI_``-prefixed variables; unset ones keep their defaults."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(PREFIX + f.name.upper())
+            if raw is None:
+                continue
+            if f.name == "job_retry_intervals":
+                values[f.name] = tuple(int(part) for part in raw.split(",") if part.strip())
+            elif f.name == "countries":
+                values[f.name] = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
+            else:
+                values[f.name] = raw.strip()
+        settings = cls(**values)  # type: ignore[arg-type]  # reason: values typed per field above
+        settings.check_production()
+        return settings
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def embedded_queue(self) -> bool:
+        """True when no Redis is configured and jobs run in this process."""
+        return not self.redis_url
+
+    def check_production(self) -> None:
+        """Refuse to run a production deployment on missing or development secrets."""
+        if not self.is_production:
+            return
+        weak = [
+            PREFIX + name.upper()
+            for name, dev_value in DEVELOPMENT_SECRETS.items()
+            if getattr(self, name) in ("", dev_value)
+        ]
+        if weak:
+            raise SettingsError("production needs real secrets; set " + ", ".join(weak))
+        if not self.public_url.startswith("https://"):
+            raise SettingsError(f"production needs an https {PREFIX}PUBLIC_URL")
