@@ -108,7 +108,8 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
         network = uow.session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
         country = network.country if network else None
         lon, lat = message.content.get("lon"), message.content.get("lat")
-        precision, place_name = (1, None) if lon is not None and lat is not None else (None, None)
+        precision = 1 if lon is not None and lat is not None else None
+        place_name: str | None = None
         if precision is None and (place := geocoder.geocode(structured[1] if structured else text, country)):
             lon, lat, precision, place_name = place.lon, place.lat, place.precision, place.name
             country = place.country

@@ -163,8 +163,9 @@ def jobs_failed(requeue: bool) -> None:
         registry = FailedJobRegistry(queue=queue)
         for job_id in registry.get_job_ids():
             job = queue.fetch_job(job_id)
-            last_line = ((job.exc_info or "").strip().splitlines() or ["?"])[-1] if job else "job expired"
-            click.echo(f"{name:12} {job_id:24} {last_line}")
+            result = job.latest_result() if job else None
+            error = (result.exc_string or "").strip() if result else ""
+            click.echo(f"{name:12} {job_id:24} {error.splitlines()[-1] if error else 'no error recorded'}")
             if requeue:
                 registry.requeue(job_id)
         if requeue:

@@ -155,8 +155,11 @@ class DemoSummary:
         countries = ", ".join(f"{c} {n}" for c, n in sorted(self.by_country.items()))
         states = ", ".join(f"{s} {self.by_state[s]}" for s in INCIDENT_STATES)
         users = "\n".join(f"  {role:20} {role}@{DEMO_DOMAIN}" for role in ROLES)
+        added = f"added {self.reports} demo reports ({countries})"
+        if not self.reports:
+            added = "demo reports already loaded"
         return (
-            f"{self.reports} demo reports ({countries})\n"
+            f"{added}\n"
             f"incidents by state: {states}\n"
             f"demo logins (password '{DEMO_PASSWORD}'):\n{users}\n"
             f"API token for triage_reviewer@{DEMO_DOMAIN}: {self.token}\n"

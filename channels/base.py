@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -18,3 +18,9 @@ class ParsedInbound:
     content: dict[str, Any]
     payload: dict[str, Any] = field(default_factory=dict)
     """The provider's fields with every copy of the sender's address replaced by the key."""
+
+
+class Headers(Protocol):
+    """Case-insensitive request headers (Werkzeug's, or a dict in tests)."""
+
+    def get(self, key: str, default: str) -> str: ...

@@ -8,8 +8,11 @@ import re
 
 from config.settings import Settings
 
-PHONE_LIKE = re.compile(r"\+?\d[\d\s().-]{6,}\d")
-"""Seven or more digits, possibly with separators: what a phone number looks like in a log line."""
+PHONE_LIKE = re.compile(r"\+\d[\d\s-]{6,}\d|\b\d{8,15}\b")
+"""An international number (with or without separators) or a run of 8-15 digits.
+
+Dates, times and IP addresses are left alone, so log lines stay readable.
+"""
 
 
 class ContextFilter(logging.Filter):

@@ -15,14 +15,16 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
-from channels.base import ParsedInbound
+from channels.base import Headers, ParsedInbound
 from channels.errors import ChannelConfigError, PayloadInvalid, SignatureInvalid
 from channels.phone import WHATSAPP_PREFIX, pseudonymise
 
 PROVIDER = "twilio"
 MAX_MESSAGE_ID = 128
-SENDER_FIELDS = ("From", "WaId")
-"""Fields that carry the sender's address; replaced by her key before anything is stored."""
+MESSAGE_ID_FIELDS = ("MessageSid", "SmsMessageSid", "SmsSid")
+SENDER_FIELDS = ("From", "WaId", "ExternalUserId", "ParentExternalUserId", "ProfileName", "ProfileUsername")
+"""Fields that identify the sender (number, WhatsApp ids, display name): dropped before storage,
+``From`` replaced by her key (CHANNELS.md §6.2)."""
 
 EMPTY_TWIML = str(MessagingResponse())
 
@@ -36,13 +38,13 @@ def signed_url(public_url: str, path: str, query_string: str) -> str:
 def verify_signature(
     url: str,
     form: Mapping[str, str],
-    headers: Mapping[str, str],
+    headers: Headers,
     *,
     auth_token: str,
     shared_key_secret: str = "",
 ) -> None:
     """Raise SignatureInvalid unless X-Twilio-Signature matches the form under our secret."""
-    settings = headers.get(SIGNATURE_SETTINGS_HEADER)
+    settings = headers.get(SIGNATURE_SETTINGS_HEADER, "")
     secret = shared_key_secret if settings else auth_token
     if not secret:
         raise ChannelConfigError("no Twilio secret configured for this signature scheme")
@@ -86,7 +88,10 @@ def _media(form: Mapping[str, str]) -> list[dict[str, str]]:
 
 def parse_message(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound:
     """Read an inbound SMS or WhatsApp webhook; the sender's number leaves only as her key."""
-    message_id = _required(form, "MessageSid")
+    # SmsSid and SmsMessageSid are deprecated copies of MessageSid that some senders still rely on.
+    message_id = next((form[k] for k in MESSAGE_ID_FIELDS if form.get(k, "").strip()), "")
+    if not message_id:
+        raise PayloadInvalid("field 'MessageSid' required")
     if len(message_id) > MAX_MESSAGE_ID:
         raise PayloadInvalid(f"field 'MessageSid' longer than {MAX_MESSAGE_ID} characters")
     sender = _required(form, "From")

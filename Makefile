@@ -1,0 +1,43 @@
+# Dalili: `make run` (platform with demo data) and `make test` (whole suite) on a fresh machine.
+# The first interpreter that really runs and is 3.11+ (pyenv shims may exist for versions not installed).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && { echo $$p; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: venv run test test-unit lint bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Dalili needs Python 3.11 or newer on PATH"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv  ## set up, migrate, load demo data, serve web + worker on http://$(HOST):$(PORT)
+	$(BIN)/dalili db upgrade
+	$(BIN)/dalili demo load
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/dalili serve
+
+test: venv  ## the whole suite (integration tests need DALILI_TEST_DATABASE_URL/_REDIS_URL, as .ci/run sets)
+	$(BIN)/pytest
+
+test-unit: venv
+	$(BIN)/pytest tests/unit
+
+lint: venv  ## ruff, mypy, import-linter
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: venv  ## benchmarks against local PostgreSQL and Redis; prints a table
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

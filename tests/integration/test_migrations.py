@@ -1,0 +1,71 @@
+"""Migrations: the same history builds the same schema on SQLite and PostgreSQL/PostGIS."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+
+from alerts.services import change_incident_status
+from app import migrate
+from app.bootstrap import Services
+from tests.conftest import needs_postgres
+from tests.factories import report
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_migrated_schema_matches_the_models(services: Services) -> None:
+    assert migrate.current_revision(services.engine) == migrate.head_revision(services.engine)
+    assert migrate.schema_drift(services.engine) == []
+
+
+def test_migrations_go_down_to_empty_and_up_again(services: Services) -> None:
+    migrate.downgrade(services.engine, "base")
+    assert migrate.current_revision(services.engine) is None
+    migrate.upgrade(services.engine)
+    assert migrate.schema_drift(services.engine) == []
+
+
+def _walk(services: Services, report_id: int, *states: str) -> int:
+    with services.uow() as uow:
+        incident_id = uow.session.execute(
+            text("SELECT incident_id FROM reports WHERE id = :id"), {"id": report_id}
+        ).scalar_one()
+    for state in states:
+        change_incident_status(incident_id, state, actor="test", uow=services.uow())
+    return int(incident_id)
+
+
+@needs_postgres
+@pytest.mark.parametrize("backend_settings", ["postgres"], indirect=True)
+class TestPostGIS:
+    def test_incidents_carry_a_postgis_point(self, services: Services) -> None:
+        report(services, "FIG Juba", content={"lat": 4.85, "lon": 31.6})
+        with services.engine.connect() as connection:
+            wkt, srid = connection.execute(text("SELECT ST_AsText(geom), ST_SRID(geom) FROM incidents")).one()
+        assert (wkt, srid) == ("POINT(31.6 4.85)", 4326)
+
+    def test_qgis_view_lists_verified_incidents_without_sexual_violence_points(
+        self, services: Services
+    ) -> None:
+        verified = _walk(services, report(services, "FIG Juba"), "under_review", "verified")
+        _walk(services, report(services, "SXV Juba"), "under_review", "verified")
+        _walk(services, report(services, "ATK Juba"), "under_review")
+        with services.engine.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, category, GeometryType(geom) FROM verified_incidents")
+            ).all()
+            geometry_type = connection.execute(
+                text("SELECT type FROM geometry_columns WHERE f_table_name = 'verified_incidents'")
+            ).scalar_one()
+        assert rows == [(verified, "FIG", "POINT")]
+        assert geometry_type == "POINT"
+
+    @pytest.mark.parametrize(
+        "statement", ["UPDATE verified_incidents SET category = 'ATK'", "DELETE FROM verified_incidents"]
+    )
+    def test_the_qgis_view_is_read_only(self, services: Services, statement: str) -> None:
+        _walk(services, report(services, "FIG Juba"), "under_review", "verified")
+        with pytest.raises(DatabaseError, match="read-only"), services.engine.begin() as connection:
+            connection.execute(text(statement))
