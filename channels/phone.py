@@ -12,6 +12,8 @@ WHATSAPP_PREFIX = "whatsapp:"
 def canonical_address(raw: str, default_region: str) -> str:
     """E.164 for phone numbers; a provider's other ids (short codes, WhatsApp BSUIDs) kept as given."""
     address = raw.strip().removeprefix(WHATSAPP_PREFIX)
+    if "." in address or any(ch.isalpha() for ch in address):
+        return address  # a BSUID or sender name; letters would be read as keypad digits (CHANNELS.md §12)
     try:
         number = phonenumbers.parse(address, default_region)
     except phonenumbers.NumberParseException:

@@ -17,6 +17,8 @@ pytestmark = pytest.mark.unit
         ("072 123 4567", "CF", "072 123 4567"),  # impossible for CAR: kept as given, still hashed
         ("384387", "SS", "384387"),  # short code
         ("whatsapp:US.13491208655302741918", "SS", "US.13491208655302741918"),  # WhatsApp BSUID
+        ("+254711XXXYYY", "KE", "+254711XXXYYY"),  # masked: letters are not keypad digits here
+        ("MTN", "SS", "MTN"),  # alphanumeric sender id
     ],
 )
 def test_sender_addresses_are_canonicalised(raw: str, region: str, canonical: str) -> None:
