@@ -24,3 +24,58 @@ class Headers(Protocol):
     """Case-insensitive request headers (Werkzeug's, or a dict in tests)."""
 
     def get(self, key: str, default: str) -> str: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusUpdate:
+    """A provider's delivery report for a message Dalili sent."""
+
+    provider: str
+    provider_message_id: str
+    status: str
+    """One of DELIVERY_STATUSES."""
+    error_code: str | None = None
+    payload: dict[str, Any] = field(default_factory=dict)
+    """The provider's fields, any recipient number replaced by the reporter key or removed."""
+
+
+DELIVERY_STATUSES = ("accepted", "queued", "sending", "sent", "failed", "delivered", "read", "canceled")
+DELIVERY_RANK = {
+    "accepted": 0,
+    "queued": 1,
+    "sending": 2,
+    "sent": 3,
+    "failed": 4,
+    "delivered": 5,
+    "read": 6,
+    "canceled": 7,
+}
+"""Callbacks arrive out of order: apply one only if it outranks the stored status (CHANNELS.md §4)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutboundMessage:
+    """One message to one reporter. ``to`` is her raw address: held in memory only, never stored."""
+
+    to: str
+    text: str
+    channel: str = "sms"
+    """``sms`` or ``whatsapp``."""
+    template_sid: str | None = None
+    """WhatsApp Content Template to use instead of ``text`` outside the 24-hour window."""
+    template_variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    provider_message_id: str
+    status: str
+    """One of DELIVERY_STATUSES."""
+
+
+class Sender(Protocol):
+    """Sends one message through a provider; raises ChannelError (with ``retryable``) on failure."""
+
+    provider: str
+
+    def send(self, message: OutboundMessage) -> SendResult: ...

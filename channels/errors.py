@@ -22,3 +22,20 @@ class ChannelConfigError(ChannelError):
     """The deployment lacks a credential this channel needs."""
 
     status = 503
+
+
+class SendFailed(ChannelError):
+    """The provider refused or lost an outbound message."""
+
+    status = 502
+
+    def __init__(self, message: str, *, retryable: bool, code: str | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.code = code
+
+
+class Unauthorized(ChannelError):
+    """A webhook without the deployment's credential (Africa's Talking does not sign requests)."""
+
+    status = 401
