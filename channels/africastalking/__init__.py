@@ -1,0 +1,1 @@
+"""Africa's Talking: SMS, delivery reports, USSD and voice callbacks; outbound SMS."""
