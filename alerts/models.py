@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from alerts.vocabulary import (
     CREDIBILITY_GRADES,
+    DELIVERY_STATUSES,
     INBOUND_STATUSES,
     INCIDENT_STATES,
     PRIORITIES,
@@ -135,8 +136,15 @@ class Reporter(Base):
     registered: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_followup: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_callback: Mapped[bool] = mapped_column(Boolean, default=False)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    """She sent STOP or the panic word: nothing is ever sent to her again (R33)."""
+    withdrawn_at: Mapped[datetime | None]
+    """When she used the panic word: contact data erased, past reports marked."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_report_at: Mapped[datetime | None]
+    last_inbound_at: Mapped[datetime | None]
+    """Her latest message on any channel: no message goes to a number silent for longer (R34)."""
+    last_whatsapp_at: Mapped[datetime | None]
+    """Her latest WhatsApp message: free-form replies only within 24 hours of it."""
 
 
 class ContactVaultEntry(Base):
@@ -247,6 +255,64 @@ class Report(Base):
     credibility: Mapped[int] = mapped_column(SmallInteger, default=6)
     training: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SentMessage(Base):
+    """A message Dalili sent (or tried to) to a reporter; its text is a template, never stored."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_message_id"),
+        CheckConstraint(_one_of("status", DELIVERY_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(96), unique=True)
+    """What the message is for (e.g. ``receipt:inbound:42``): a retried job never sends twice."""
+    reporter_key: Mapped[str | None] = mapped_column(
+        ForeignKey("reporters.key", ondelete="SET NULL"), index=True
+    )
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(24))
+    language: Mapped[str] = mapped_column(String(8))
+    provider: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16))
+    provider_message_id: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="accepted")
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class DeliveryEvent(Base):
+    """Every delivery callback as it came, kept even when it does not change the status."""
+
+    __tablename__ = "delivery_events"
+    __table_args__ = (Index(None, "provider", "provider_message_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    provider_message_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str | None] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UssdSession(Base):
+    """The provider's end-of-session notification for one USSD session."""
+
+    __tablename__ = "ussd_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    reporter_key: Mapped[str | None] = mapped_column(ForeignKey("reporters.key", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    hops: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    last_screen: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class AuditEvent(Base):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from alerts.audit import record_event
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
 from alerts.models import InboundMessage, Incident, Network, Report, Reporter, utcnow
-from alerts.taxonomy import FALLBACK, Taxonomy, parse_structured
+from alerts.taxonomy import FALLBACK, Category, Taxonomy, parse_structured
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import REVIEW_DEADLINES
@@ -36,6 +37,8 @@ REF_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 REF_LENGTH = 5
 MAX_PAGE = 500
 """Largest page a list call returns."""
+MISSED_CALL_PRIORITY = "P2"
+"""A missed call from a monitor asks for a call back: reviewed within two hours (DOMAIN.md §4.1)."""
 
 
 def _insert_unless_present(session: Session, model: Any, **values: Any) -> Any:
@@ -87,6 +90,39 @@ def _new_ref(session: Session) -> str:
             return ref
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What triage reads in a message before any database lookup."""
+
+    category: Category
+    priority: str
+    text: str
+    place_query: str
+    flags: dict[str, Any]
+
+
+def read_message(content: dict[str, Any], taxonomy: Taxonomy) -> Reading:
+    """Category, priority, clean text and where to look for a place, from provider-neutral content."""
+    text = clean_text(str(content.get("text") or ""))
+    if content.get("missed_call"):
+        return Reading(taxonomy[FALLBACK], MISSED_CALL_PRIORITY, text, "", {"callback_needed": True})
+    flags: dict[str, Any] = {}
+    if content.get("time_class"):
+        flags["time_reported_class"] = str(content["time_class"])
+    chosen = taxonomy.categories.get(str(content.get("category") or ""))
+    structured = parse_structured(text, taxonomy)
+    if chosen is not None:  # a menu choice (USSD) is respected as given
+        category, place_query = chosen, str(content.get("place_text") or text)
+    elif structured is not None:
+        category, place_query = structured
+    else:
+        category, place_query = taxonomy[FALLBACK], text
+    flags["structured"] = chosen is not None or structured is not None
+    if not text and not content.get("media"):
+        flags["empty"] = True  # kept for a human: a blank message may still be a signal
+    return Reading(category, category.priority, text, place_query, flags)
+
+
 def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geocoder: Geocoder) -> int:
     """Turn a stored inbound message into a report and its incident; idempotent per message."""
     with uow:
@@ -97,35 +133,34 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
         if done is not None:
             return done
 
-        text = clean_text(str(message.content.get("text") or ""))
-        structured = parse_structured(text, taxonomy)
-        category = structured[0] if structured else taxonomy[FALLBACK]
-        flags: dict[str, Any] = {"structured": structured is not None}
-        if not text and not message.content.get("media"):
-            flags["empty"] = True  # kept for a human: a blank message may still be a signal
-
+        reading = read_message(message.content, taxonomy)
         reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
         network = uow.session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
         country = network.country if network else None
         lon, lat = message.content.get("lon"), message.content.get("lat")
         precision = 1 if lon is not None and lat is not None else None
         place_name: str | None = None
-        if precision is None and (place := geocoder.geocode(structured[1] if structured else text, country)):
-            lon, lat, precision, place_name = place.lon, place.lat, place.precision, place.name
-            country = place.country
+        flags = dict(reading.flags)
+        home_area = reporter.home_area_name if reporter else None
+        # A missed call has no words: her home area is where to look first.
+        query = reading.place_query or (home_area or "" if reading.flags.get("callback_needed") else "")
+        if precision is None and query and (place := geocoder.geocode(query, country)):
+            lon, lat, place_name, country = place.lon, place.lat, place.name, place.country
+            precision = place.precision if reading.place_query else 2  # a home area is not the scene
             flags["geocode_confidence"] = place.confidence
+
         incident = Incident(
-            category=category.code,
-            restricted=category.restricted,
+            category=reading.category.code,
+            restricted=reading.category.restricted,
             status="received",
-            priority=category.priority,
+            priority=reading.priority,
             country=country,
             place_name=place_name,
             lon=lon,
             lat=lat,
             precision=precision,
             first_reported_at=message.received_at,
-            deadline_at=message.received_at + REVIEW_DEADLINES[category.priority],
+            deadline_at=message.received_at + REVIEW_DEADLINES[reading.priority],
             training=message.training,
         )
         uow.session.add(incident)
@@ -138,27 +173,30 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
             incident_id=incident.id,
             channel=message.channel,
             received_at=message.received_at,
-            category=category.code,
-            text=text,
+            category=reading.category.code,
+            text=reading.text,
             language=reporter.language if reporter else None,
             place_name=place_name,
             lon=lon,
             lat=lat,
             precision=precision,
             flags=flags,
-            priority=category.priority,
+            priority=reading.priority,
             reliability=reporter.reliability if reporter else "F",
             training=message.training,
         )
         uow.session.add(report)
         if reporter is not None:
-            reporter.last_report_at = max(reporter.last_report_at or message.received_at, message.received_at)
+            received = message.received_at
+            reporter.last_inbound_at = max(reporter.last_inbound_at or received, received)
+            if message.channel == "whatsapp":
+                reporter.last_whatsapp_at = max(reporter.last_whatsapp_at or received, received)
         message.status = "processed"
         uow.session.flush()
         report_id = report.id
         uow.commit()
-    logger.info(
-        "inbound %s became report %s (%s, %s)", inbound_id, report_id, category.code, category.priority
+    logger.debug(
+        "inbound %s became report %s (%s, %s)", inbound_id, report_id, reading.category.code, reading.priority
     )
     return report_id
 

@@ -41,3 +41,8 @@ REVIEW_DEADLINES = {
     "P4": timedelta(days=7),
 }
 """Default review targets per priority (DOMAIN.md §4.1, R22); deployments may override them."""
+
+DELIVERY_STATUSES = ("accepted", "queued", "sending", "sent", "failed", "delivered", "read", "canceled")
+DELIVERY_RANK = {status: rank for rank, status in enumerate(DELIVERY_STATUSES)}
+"""Delivery callbacks arrive out of order: one applies only if it outranks the stored status
+(CHANNELS.md §4); ``canceled`` is terminal."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from alerts.vocabulary import DELIVERY_RANK as DELIVERY_RANK
+from alerts.vocabulary import DELIVERY_STATUSES as DELIVERY_STATUSES
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ParsedInbound:
@@ -37,20 +40,6 @@ class StatusUpdate:
     error_code: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
     """The provider's fields, any recipient number replaced by the reporter key or removed."""
-
-
-DELIVERY_STATUSES = ("accepted", "queued", "sending", "sent", "failed", "delivered", "read", "canceled")
-DELIVERY_RANK = {
-    "accepted": 0,
-    "queued": 1,
-    "sending": 2,
-    "sent": 3,
-    "failed": 4,
-    "delivered": 5,
-    "read": 6,
-    "canceled": 7,
-}
-"""Callbacks arrive out of order: apply one only if it outranks the stored status (CHANNELS.md §4)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-27 02:56:11.118285
+Create Date: 2026-11-27
 """
 
 from __future__ import annotations
@@ -36,6 +36,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_events")),
         sa.UniqueConstraint("hash", name=op.f("uq_audit_events_hash")),
     )
+    op.create_table(
+        "delivery_events",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("provider", sa.String(length=32), nullable=False),
+        sa.Column("provider_message_id", sa.String(length=128), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=True),
+        sa.Column("error_code", sa.String(length=32), nullable=True),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_delivery_events")),
+    )
+    with op.batch_alter_table("delivery_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_delivery_events_provider_provider_message_id"),
+            ["provider", "provider_message_id"],
+            unique=False,
+        )
+
     op.create_table(
         "incidents",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -138,8 +160,11 @@ def upgrade() -> None:
         sa.Column("registered", sa.Boolean(), nullable=False),
         sa.Column("consent_followup", sa.Boolean(), nullable=False),
         sa.Column("consent_callback", sa.Boolean(), nullable=False),
+        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        sa.Column("withdrawn_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_report_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_inbound_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_whatsapp_at", sa.DateTime(timezone=True), nullable=True),
         sa.CheckConstraint(
             "reliability IN ('A', 'B', 'C', 'D', 'E', 'F')", name=op.f("ck_reporters_reliability")
         ),
@@ -205,6 +230,24 @@ def upgrade() -> None:
             batch_op.f("ix_inbound_messages_status_received_at"), ["status", "received_at"], unique=False
         )
 
+    op.create_table(
+        "ussd_sessions",
+        sa.Column("session_id", sa.String(length=128), nullable=False),
+        sa.Column("reporter_key", sa.String(length=64), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("hops", sa.Integer(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=True),
+        sa.Column("last_screen", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["reporter_key"],
+            ["reporters.key"],
+            name=op.f("fk_ussd_sessions_reporter_key_reporters"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("session_id", name=op.f("pk_ussd_sessions")),
+    )
     op.create_table(
         "reports",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -272,6 +315,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reports_received_at"), ["received_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_reports_reporter_key"), ["reporter_key"], unique=False)
 
+    op.create_table(
+        "outbound_messages",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=96), nullable=False),
+        sa.Column("reporter_key", sa.String(length=64), nullable=True),
+        sa.Column("report_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("language", sa.String(length=8), nullable=False),
+        sa.Column("provider", sa.String(length=32), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("provider_message_id", sa.String(length=128), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("error_code", sa.String(length=32), nullable=True),
+        sa.Column("training", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('accepted', 'queued', 'sending', 'sent', 'failed', 'delivered', 'read', 'canceled')",
+            name=op.f("ck_outbound_messages_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["reports.id"],
+            name=op.f("fk_outbound_messages_report_id_reports"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["reporter_key"],
+            ["reporters.key"],
+            name=op.f("fk_outbound_messages_reporter_key_reporters"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbound_messages")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbound_messages_idempotency_key")),
+        sa.UniqueConstraint(
+            "provider", "provider_message_id", name=op.f("uq_outbound_messages_provider_provider_message_id")
+        ),
+    )
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_outbound_messages_reporter_key"), ["reporter_key"], unique=False)
+
     _make_audit_append_only()
     if op.get_bind().dialect.name == "postgresql":
         _add_postgis_layer()
@@ -284,12 +368,17 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER audit_events_no_update")
         op.execute("DROP TRIGGER audit_events_no_delete")
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbound_messages_reporter_key"))
+
+    op.drop_table("outbound_messages")
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reports_reporter_key"))
         batch_op.drop_index(batch_op.f("ix_reports_received_at"))
         batch_op.drop_index(batch_op.f("ix_reports_incident_id"))
 
     op.drop_table("reports")
+    op.drop_table("ussd_sessions")
     with op.batch_alter_table("inbound_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_messages_status_received_at"))
 
@@ -306,6 +395,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_incidents_status_priority_deadline_at"))
 
     op.drop_table("incidents")
+    with op.batch_alter_table("delivery_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_delivery_events_provider_provider_message_id"))
+
+    op.drop_table("delivery_events")
     op.drop_table("audit_events")
 
 

@@ -1,0 +1,114 @@
+"""A reporter's relationship with Dalili: registration, consent, language, STOP and panic (R28, R33)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from alerts.audit import record_event
+from alerts.errors import InvalidValue
+from alerts.models import ContactVaultEntry, Network, Report, Reporter
+from alerts.unit_of_work import UnitOfWork
+from alerts.vault import Vault
+
+CONTACT_RETENTION = timedelta(days=90)
+"""A vault entry expires this long after her latest report (DOMAIN.md §6.3 item 5, R31)."""
+
+
+def register_monitor(
+    reporter_key: str,
+    *,
+    network_name: str,
+    language: str,
+    address: str,
+    consent_followup: bool,
+    consent_callback: bool,
+    home_area_name: str | None,
+    uow: UnitOfWork,
+    vault: Vault,
+    now: datetime,
+) -> None:
+    """Register (or update) a monitor of a network; her number is kept only with call-back consent."""
+    with uow:
+        network = uow.session.scalar(select(Network).where(Network.name == network_name))
+        if network is None:
+            raise InvalidValue(f"no network named {network_name!r}")
+        reporter = uow.session.get(Reporter, reporter_key) or Reporter(key=reporter_key)
+        reporter.network_id = network.id
+        reporter.language = language
+        reporter.home_area_name = home_area_name
+        reporter.registered = True
+        reporter.consent_followup = consent_followup
+        reporter.consent_callback = consent_callback
+        reporter.opted_out = False
+        uow.session.add(reporter)
+        uow.session.flush()
+        _keep_contact(uow, reporter, address, vault, now)
+        uow.commit()
+
+
+def _keep_contact(uow: UnitOfWork, reporter: Reporter, address: str, vault: Vault, now: datetime) -> None:
+    entry = uow.session.get(ContactVaultEntry, reporter.key)
+    if not reporter.consent_callback:
+        if entry is not None:
+            uow.session.delete(entry)
+        return
+    entry = entry or ContactVaultEntry(reporter_key=reporter.key)
+    entry.ciphertext = vault.seal(address)
+    entry.expires_at = now + CONTACT_RETENTION
+    uow.session.add(entry)
+
+
+def join_network(reporter_key: str, join_code: str, *, uow: UnitOfWork) -> bool:
+    """Attach a reporter to the network whose join code she sent; False for an unknown code."""
+    with uow:
+        network = uow.session.scalar(select(Network).where(Network.join_code == join_code.strip().upper()))
+        reporter = uow.session.get(Reporter, reporter_key)
+        if network is None or reporter is None:
+            return False
+        reporter.network_id = network.id
+        reporter.registered = True
+        uow.commit()
+        return True
+
+
+def set_language(reporter_key: str, language: str, *, uow: UnitOfWork) -> None:
+    with uow:
+        reporter = uow.session.get(Reporter, reporter_key)
+        if reporter is not None:
+            reporter.language = language
+            uow.commit()
+
+
+def stop_messages(reporter_key: str, *, uow: UnitOfWork) -> None:
+    """STOP: nothing more is sent to her; her reports still count."""
+    with uow:
+        reporter = uow.session.get(Reporter, reporter_key)
+        if reporter is not None:
+            reporter.opted_out = True
+            uow.commit()
+
+
+def withdraw(reporter_key: str, *, uow: UnitOfWork, now: datetime) -> None:
+    """Panic word: stop all messages, erase her contact data, mark her past reports (R33)."""
+    with uow:
+        reporter = uow.session.get(Reporter, reporter_key)
+        if reporter is None:
+            return
+        reporter.opted_out = True
+        reporter.consent_followup = reporter.consent_callback = False
+        reporter.withdrawn_at = now
+        entry = uow.session.get(ContactVaultEntry, reporter_key)
+        if entry is not None:
+            uow.session.delete(entry)
+        for report in uow.session.scalars(select(Report).where(Report.reporter_key == reporter_key)):
+            report.flags = report.flags | {"reporter_withdrew_contact": True}
+        record_event(
+            uow.session,
+            actor="reporter",
+            action="reporter.withdraw",
+            subject_type="reporter",
+            subject_id=reporter_key[:12],
+        )
+        uow.commit()

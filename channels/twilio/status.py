@@ -1,0 +1,93 @@
+"""Twilio message status callbacks: parsing and the out-of-order rule (CHANNELS.md §4)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from channels.base import DELIVERY_RANK, StatusUpdate
+from channels.errors import PayloadInvalid
+from channels.twilio.inbound import MAX_MESSAGE_ID, PROVIDER
+
+logger = logging.getLogger(__name__)
+
+# see https://www.twilio.com/docs/messaging/guides/outbound-message-status-in-status-callbacks
+STATUS_MAPPING: dict[str, str | None] = {
+    "accepted": "accepted",
+    "scheduled": "accepted",
+    "queued": "queued",
+    "sending": "sending",
+    "sent": "sent",
+    "partially_delivered": "sent",
+    "failed": "failed",
+    "undelivered": "failed",
+    "delivered": "delivered",
+    "read": "read",
+    "canceled": "canceled",
+    "receiving": None,
+    "received": None,
+}
+"""Twilio ``MessageStatus`` to Dalili's DELIVERY_STATUSES; None marks an inbound message's status."""
+
+RECIPIENT_FIELDS = (
+    "To",
+    "ChannelToAddress",
+    "WaId",
+    "ExternalUserId",
+    "ParentExternalUserId",
+    "ProfileName",
+    "ProfileUsername",
+)
+"""Fields that identify the recipient of an outbound message: dropped before storage (R27)."""
+
+TERMINAL_STATUSES = frozenset({"canceled"})
+"""Statuses after which no callback is applied (CHANNELS.md §4)."""
+
+OPT_OUT_CODES = frozenset({"21610"})
+"""Twilio error codes meaning she replied STOP: mark her opted out and never retry."""
+
+
+def _required(form: Mapping[str, str], name: str) -> str:
+    value = form.get(name, "").strip()
+    if not value:
+        raise PayloadInvalid(f"field '{name}' required")
+    return value
+
+
+def parse_status(form: Mapping[str, str]) -> StatusUpdate | None:
+    """Read a status callback; None when the status is not one Dalili tracks."""
+    message_id = _required(form, "MessageSid")
+    if len(message_id) > MAX_MESSAGE_ID:
+        raise PayloadInvalid(f"field 'MessageSid' longer than {MAX_MESSAGE_ID} characters")
+    raw_status = _required(form, "MessageStatus")
+    status = STATUS_MAPPING.get(raw_status)
+    if status is None:
+        # Twilio adds statuses over time: answer 200 and keep going rather than make it retry.
+        if raw_status not in STATUS_MAPPING:
+            logger.warning("unknown Twilio MessageStatus %r for %s", raw_status[:40], message_id)
+        return None
+    return StatusUpdate(
+        provider=PROVIDER,
+        provider_message_id=message_id,
+        status=status,
+        error_code=form.get("ErrorCode", "").strip() or None,
+        payload={name: form[name] for name in form if name not in RECIPIENT_FIELDS},
+    )
+
+
+def should_apply(stored: str | None, incoming: str) -> bool:
+    """Whether a callback's status may replace the stored one: only a higher rank wins."""
+    if incoming not in DELIVERY_RANK:
+        raise ValueError(f"not a delivery status: {incoming!r}")
+    if stored is None:
+        return True
+    if stored not in DELIVERY_RANK:
+        raise ValueError(f"not a delivery status: {stored!r}")
+    if stored in TERMINAL_STATUSES:
+        return False
+    return DELIVERY_RANK[incoming] > DELIVERY_RANK[stored]
+
+
+def is_opt_out(update: StatusUpdate) -> bool:
+    """Whether the provider refused the message because she unsubscribed (replied STOP)."""
+    return update.error_code in OPT_OUT_CODES
