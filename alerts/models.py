@@ -21,6 +21,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -122,25 +124,28 @@ class Network(Base):
 
 
 class Reporter(Base):
-    """A monitor, known only by the keyed hash of her number (R27)."""
+    """A monitor, known only by the keyed hash of her number (R27).
+
+    Defaults live in the database: intake creates reporters with a bare INSERT of the key.
+    """
 
     __tablename__ = "reporters"
     __table_args__ = (CheckConstraint(_one_of("reliability", RELIABILITY_GRADES), name="reliability"),)
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="SET NULL"))
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
     home_area_pcode: Mapped[str | None] = mapped_column(String(32))
     home_area_name: Mapped[str | None] = mapped_column(String(120))
-    reliability: Mapped[str] = mapped_column(String(1), default="F")
-    registered: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_followup: Mapped[bool] = mapped_column(Boolean, default=False)
-    consent_callback: Mapped[bool] = mapped_column(Boolean, default=False)
-    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    reliability: Mapped[str] = mapped_column(String(1), server_default="F")
+    registered: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    consent_followup: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    consent_callback: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    opted_out: Mapped[bool] = mapped_column(Boolean, server_default=false())
     """She sent STOP or the panic word: nothing is ever sent to her again (R33)."""
     withdrawn_at: Mapped[datetime | None]
     """When she used the panic word: contact data erased, past reports marked."""
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_inbound_at: Mapped[datetime | None]
     """Her latest message on any channel: no message goes to a number silent for longer (R34)."""
     last_whatsapp_at: Mapped[datetime | None]

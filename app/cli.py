@@ -185,7 +185,7 @@ def jobs_sweep(older_than: int) -> None:
                 InboundMessage.status == "received", InboundMessage.received_at < cutoff
             )
         ).all()
-    queued = sum(jobs.enqueue_processing(services, inbound_id) for inbound_id in waiting)
+    queued = sum(jobs.requeue_processing(services, inbound_id) for inbound_id in waiting)
     click.echo(f"{len(waiting)} waiting message(s), {queued} enqueued")
 
 

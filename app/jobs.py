@@ -15,8 +15,14 @@ def process_inbound_message(inbound_id: int) -> int:
     )
 
 
-def enqueue_processing(services: Services, inbound_id: int) -> bool:
-    """Queue the triage of one inbound message, at most once."""
-    return services.queues.enqueue(
-        "intake", process_inbound_message, inbound_id, job_id=f"inbound-{inbound_id}"
-    )
+def enqueue_processing(services: Services, inbound_id: int) -> None:
+    """Queue the triage of one newly stored inbound message."""
+    services.queues.enqueue("intake", process_inbound_message, inbound_id, job_id=f"inbound-{inbound_id}")
+
+
+def requeue_processing(services: Services, inbound_id: int) -> bool:
+    """Queue a stored message again unless its job is still pending; True when queued."""
+    if services.queues.is_pending("intake", f"inbound-{inbound_id}"):
+        return False
+    enqueue_processing(services, inbound_id)
+    return True

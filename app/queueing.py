@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
 import fakeredis
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
-
-logger = logging.getLogger(__name__)
+from rq.job import JobStatus
 
 QUEUE_NAMES = ("intake", "triage", "notify", "maintenance")
+PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 """Named queues, most urgent first: a worker always drains intake before the rest."""
 
 
@@ -32,13 +30,17 @@ class JobQueues:
         self.queues = {name: Queue(name, connection=connection) for name in QUEUE_NAMES}
         self._retry_intervals = list(retry_intervals)
 
-    def enqueue(self, queue: str, func: Callable[..., Any], *args: Any, job_id: str) -> bool:
-        """Enqueue once per job id; False when that job is already queued or recently done."""
+    def enqueue(self, queue: str, func: Callable[..., Any], *args: Any, job_id: str) -> None:
+        """Enqueue a job under a stable id, in one Redis round trip (the webhook's hot path)."""
+        with self.connection.pipeline() as pipe:
+            self.queues[queue].enqueue(func, *args, job_id=job_id, retry=self._retry(), pipeline=pipe)
+            pipe.execute()
+
+    def is_pending(self, queue: str, job_id: str) -> bool:
+        """True while a job with this id waits, runs or waits for its next retry."""
+        job = self.queues[queue].fetch_job(job_id)
+        return job is not None and job.get_status() in PENDING
+
+    def _retry(self) -> Retry | None:
         intervals = self._retry_intervals
-        retry = Retry(max=len(intervals), interval=intervals) if intervals else None
-        try:
-            self.queues[queue].enqueue(func, *args, job_id=job_id, unique=True, retry=retry)
-        except DuplicateJobError:
-            logger.info("job %s already known to the queue", job_id)
-            return False
-        return True
+        return Retry(max=len(intervals), interval=intervals) if intervals else None

@@ -26,8 +26,8 @@ class IncomingCall:
 def _reject_twiml() -> str:
     response = VoiceResponse()
     # see https://www.twilio.com/docs/voice/twiml/reject
-    # <Reject> as the first verb means the call is never answered, so neither she nor Dalili pays;
-    # "busy" plays a busy tone, which a beeping reporter expects, rather than "not in service".
+    # As the first verb, <Reject> leaves the call unanswered: Twilio bills nothing and her operator has no
+    # connected call to charge. "busy" plays a busy tone, as a beep expects, not "not in service".
     response.reject(reason="busy")
     return str(response)
 

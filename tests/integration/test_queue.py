@@ -31,10 +31,10 @@ def test_the_four_named_queues_exist(services: Services) -> None:
     assert tuple(services.queues.queues) == QUEUE_NAMES == ("intake", "triage", "notify", "maintenance")
 
 
-def test_a_message_is_queued_once_however_often_it_is_asked(services: Services) -> None:
+def test_a_swept_message_is_not_queued_twice_while_its_job_is_pending(services: Services) -> None:
     inbound_id = inbound(services, "SXV Yei")
-    assert jobs.enqueue_processing(services, inbound_id)
-    assert not jobs.enqueue_processing(services, inbound_id)
+    assert jobs.requeue_processing(services, inbound_id)
+    assert not jobs.requeue_processing(services, inbound_id)
     assert services.queues.queues["intake"].count == 1
 
 

@@ -1,0 +1,1 @@
+"""The alerts core: intake records, triage, access rules, audit; no Flask, no providers."""
