@@ -1,0 +1,115 @@
+"""Africa's Talking USSD: each hop, the screen Dalili answers, the end-of-session notice (CHANNELS.md §10)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from channels.africastalking.sms import MAX_MESSAGE_ID, PROVIDER, parse_at_date, required_field
+from channels.errors import PayloadInvalid
+from channels.phone import pseudonymise
+
+logger = logging.getLogger(__name__)
+
+MAX_SCREEN = 160
+"""Characters a screen may hold on every telco (Safaricom's limit; CHANNELS.md §10.2)."""
+
+SESSION_END_STATUSES = ("Success", "Incomplete", "Failed")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UssdHop:
+    """One request of a USSD session; ``text`` is every input so far joined by ``*`` ("" at first)."""
+
+    session_id: str
+    reporter_key: str
+    service_code: str
+    network_code: str
+    text: str
+    provider: str = PROVIDER
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UssdSessionEnd:
+    """The end-of-session notice; fields AT left out are empty or None."""
+
+    session_id: str
+    reporter_key: str | None
+    status: str
+    """``Success``, ``Incomplete`` or ``Failed`` as AT sent it; "" when absent."""
+    duration_ms: int | None
+    hops: int | None
+    input: str
+    last_app_response: str
+    error_message: str
+    cost: str
+    """As AT writes it: ``KES 0.10`` or ``0``."""
+    service_code: str = ""
+    network_code: str = ""
+    ended_at: datetime | None = None
+    provider: str = PROVIDER
+
+    @property
+    def abandoned(self) -> bool:
+        """Whether she dropped or timed out while Dalili was waiting for an answer."""
+        return self.status == "Incomplete" and self.last_app_response.startswith("CON")
+
+
+def _session_id(form: Mapping[str, str]) -> str:
+    session_id = required_field(form, "sessionId").strip()
+    if len(session_id) > MAX_MESSAGE_ID:
+        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_MESSAGE_ID} characters")
+    return session_id
+
+
+def _count(form: Mapping[str, str], name: str) -> int | None:
+    value = form.get(name, "").strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+# see https://github.com/DanNduati/at-ussd/blob/main/AT-USSD.md (AT docs copy, CHANNELS.md §10)
+def parse_hop(form: Mapping[str, str], *, pepper: str, default_region: str) -> UssdHop:
+    """Read one USSD request; the subscriber's number leaves only as her key."""
+    session_id = _session_id(form)
+    caller = required_field(form, "phoneNumber")
+    return UssdHop(
+        session_id=session_id,
+        reporter_key=pseudonymise(caller, pepper=pepper, default_region=default_region),
+        service_code=form.get("serviceCode", "").strip(),
+        network_code=form.get("networkCode", "").strip(),
+        # Free text may contain spaces, and a leading or trailing one is hers: keep text as sent.
+        text=form.get("text", ""),
+    )
+
+
+def render(screen_text: str, ends: bool) -> str:
+    """The body of a hop's answer: ``CON`` asks for input, ``END`` closes the session."""
+    screen = "\n".join(line.rstrip() for line in screen_text.strip().splitlines())
+    if len(screen) > MAX_SCREEN:
+        # Telcos cut or drop long screens; the length alone is logged, as a screen may echo her words.
+        logger.warning("USSD screen of %d characters exceeds %d", len(screen), MAX_SCREEN)
+    return ("END " if ends else "CON ") + screen
+
+
+def parse_session_end(form: Mapping[str, str], *, pepper: str, default_region: str) -> UssdSessionEnd:
+    """Read an end-of-session notice; every field but ``sessionId`` may be empty or absent."""
+    session_id = _session_id(form)
+    caller = form.get("phoneNumber", "")
+    return UssdSessionEnd(
+        session_id=session_id,
+        reporter_key=(
+            pseudonymise(caller, pepper=pepper, default_region=default_region) if caller.strip() else None
+        ),
+        status=form.get("status", "").strip(),
+        duration_ms=_count(form, "durationInMillis"),
+        hops=_count(form, "hopsCount"),
+        input=form.get("input", ""),
+        last_app_response=form.get("lastAppResponse", ""),
+        error_message=form.get("errorMessage", "").strip(),
+        cost=form.get("cost", "").strip(),
+        service_code=form.get("serviceCode", "").strip(),
+        network_code=form.get("networkCode", "").strip(),
+        ended_at=parse_at_date(form.get("date", "")),
+    )

@@ -1,0 +1,47 @@
+"""Missed calls ("beeps") to an Africa's Talking number: who called, and a rejection that costs nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from channels.africastalking.sms import MAX_MESSAGE_ID, PROVIDER, required_field
+from channels.errors import PayloadInvalid
+from channels.phone import pseudonymise
+
+# see https://docs.africastalking.com/voice/reject
+REJECT_RESPONSE = '<?xml version="1.0" encoding="UTF-8"?><Response><Reject/></Response>'
+"""Rejects the call unanswered, so neither she nor Dalili pays; it must be the only action."""
+
+ACTIVE_FLAGS = {"1": True, "0": False}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IncomingCall:
+    """One voice callback as the alerts core needs it: her key, never her number."""
+
+    session_id: str
+    reporter_key: str
+    direction: str
+    """``inbound`` (she called) or ``outbound`` (Dalili called), lower-cased."""
+    is_active: bool
+    """False on the final callback of a session, which carries duration and cost, not a new call."""
+    provider: str = PROVIDER
+
+
+# see https://docs.africastalking.com/voice/callhandler
+def parse_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> IncomingCall:
+    """Read a voice callback; the caller's number leaves only as her key."""
+    session_id = required_field(form, "sessionId").strip()
+    if len(session_id) > MAX_MESSAGE_ID:
+        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_MESSAGE_ID} characters")
+    raw_active = required_field(form, "isActive").strip()
+    if raw_active not in ACTIVE_FLAGS:
+        raise PayloadInvalid("field 'isActive' must be '1' or '0'")
+    caller = required_field(form, "callerNumber")
+    return IncomingCall(
+        session_id=session_id,
+        reporter_key=pseudonymise(caller, pepper=pepper, default_region=default_region),
+        direction=form.get("direction", "").strip().lower(),
+        is_active=ACTIVE_FLAGS[raw_active],
+    )
