@@ -139,7 +139,7 @@ def run_wrk(wrk: str, url: str, args: argparse.Namespace, *script_args: str) -> 
     return result
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=int, default=20, help="seconds per endpoint (default 20)")
     parser.add_argument("--connections", type=int, default=32)
@@ -147,7 +147,7 @@ def main() -> None:
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/dalili_bench")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--messages", type=int, default=150_000, help="distinct signed SMS to prepare")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     wrk = shutil.which("wrk")
     if wrk is None:
