@@ -48,6 +48,26 @@ class Settings:
     at_username: str = "sandbox"
     at_api_key: str = ""
     at_webhook_token: str = DEVELOPMENT_SECRETS["at_webhook_token"]
+    at_allowed_networks: tuple[str, ...] = ()
+    """Optional CIDR allow-list for Africa's Talking callbacks (it does not sign requests)."""
+    at_sender_id: str = ""
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_whatsapp_from: str = ""
+    whatsapp_receipt_template_sid: str = ""
+    """Approved Content Template for receipts outside WhatsApp's 24-hour window."""
+    panic_word: str = ""
+    """The network's innocuous panic word; empty uses the default in channels/data/messages.toml."""
+    silence_window_days: int = 30
+    """No message to a number that has not reported for this many days (R34)."""
+    ussd_resume_seconds: int = 600
+    """How long a dropped USSD session can be resumed by the same phone."""
+    reporter_rate_limit: int = 30
+    """Messages per reporter per minute triaged at once; more are stored and held for review."""
+    source_rate_limit: int = 6000
+    """Webhook requests per source address per minute before answering 429."""
+    training: bool = True
+    """Phone simulator and training-mode webhooks (never in production)."""
     countries: tuple[str, ...] = ("SS", "SD", "CF", "CD", "ML", "LB", "CY", "XK")
     """ISO 3166 alpha-2 codes of the countries this deployment serves (gazetteer scope)."""
     default_country: str = "SS"
@@ -62,15 +82,10 @@ class Settings:
         values: dict[str, object] = {}
         for f in fields(cls):
             raw = environ.get(PREFIX + f.name.upper())
-            if raw is None:
-                continue
-            if f.name == "job_retry_intervals":
-                values[f.name] = tuple(int(part) for part in raw.split(",") if part.strip())
-            elif f.name == "countries":
-                values[f.name] = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
-            else:
-                values[f.name] = raw.strip()
-        settings = cls(**values)  # type: ignore[arg-type]  # reason: values typed per field above
+            if raw is not None:
+                values[f.name] = _parse(f.name, f.default, raw)
+        values.setdefault("training", values.get("env", "development") != "production")
+        settings = cls(**values)  # type: ignore[arg-type]  # reason: values typed per field by _parse
         settings.check_production()
         return settings
 
@@ -94,5 +109,26 @@ class Settings:
         ]
         if weak:
             raise SettingsError("production needs real secrets; set " + ", ".join(weak))
+        if self.training:
+            raise SettingsError(f"production cannot run the simulator; unset {PREFIX}TRAINING")
         if not self.public_url.startswith("https://"):
             raise SettingsError(f"production needs an https {PREFIX}PUBLIC_URL")
+
+
+def _parse(name: str, default: object, raw: str) -> object:
+    """Read one variable as the type of its default: text, whole number, yes/no or a comma list."""
+    raw = raw.strip()
+    if isinstance(default, bool):
+        if raw.lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off", ""):
+            raise SettingsError(f"{PREFIX}{name.upper()} must be yes or no, not {raw!r}")
+        return raw.lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        if not raw.isdigit():
+            raise SettingsError(f"{PREFIX}{name.upper()} must be a whole number, not {raw!r}")
+        return int(raw)
+    if isinstance(default, tuple):
+        parts = [part.strip() for part in raw.split(",") if part.strip()]
+        if name == "job_retry_intervals":
+            return tuple(int(part) for part in parts)
+        return tuple(part.upper() if name == "countries" else part for part in parts)
+    return raw
