@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -112,3 +113,16 @@ def withdraw(reporter_key: str, *, uow: UnitOfWork, now: datetime) -> None:
             subject_id=reporter_key[:12],
         )
         uow.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class ReporterProfile:
+    language: str
+    home_area_name: str | None
+
+
+def reporter_profile(reporter_key: str, *, uow: UnitOfWork) -> ReporterProfile | None:
+    """What the menus need to know about her; nothing that identifies her."""
+    with uow:
+        reporter = uow.session.get(Reporter, reporter_key)
+        return ReporterProfile(reporter.language, reporter.home_area_name) if reporter else None

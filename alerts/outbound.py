@@ -30,8 +30,10 @@ def refusal(
 
 @dataclass(frozen=True, slots=True)
 class PlannedReply:
+    """A reserved reply: everything the sender needs except her address."""
+
     sent_id: int
-    reporter_key: str
+    kind: str
     language: str
     channel: str
     provider: str
@@ -40,29 +42,36 @@ class PlannedReply:
     last_whatsapp_at: datetime | None
 
 
-def plan_receipt(inbound_id: int, *, uow: UnitOfWork, now: datetime) -> PlannedReply | str:
-    """Reserve the receipt for one inbound message; a string says why none is sent."""
+REPLIES_AFTER_OPT_OUT = frozenset({"stopped"})
+"""The one message that may follow STOP: its confirmation. The panic word gets none at all."""
+
+
+def plan_reply(
+    inbound_id: int, kind: str, *, uow: UnitOfWork, now: datetime, silence_window: timedelta = SILENCE_WINDOW
+) -> PlannedReply | str:
+    """Reserve one reply of this kind to one inbound message; a string says why none is sent."""
     with uow:
-        row = uow.session.execute(
-            select(InboundMessage, Report)
-            .join(Report, Report.inbound_message_id == InboundMessage.id)
-            .where(InboundMessage.id == inbound_id)
-        ).first()
-        if row is None:
-            return "no report for this message yet"
-        message, report = row
+        message = uow.session.get(InboundMessage, inbound_id)
+        if message is None:
+            return "no such message"
         reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
-        if reason := refusal(reporter, now=now):
+        reason = refusal(reporter, now=now, silence_window=silence_window)
+        if reason == "she asked for no messages" and kind in REPLIES_AFTER_OPT_OUT:
+            reason = None
+        if reason:
             return reason
         assert reporter is not None
-        key = f"receipt:inbound:{inbound_id}"
+        report = uow.session.scalar(select(Report).where(Report.inbound_message_id == inbound_id))
+        if kind == "receipt" and report is None:
+            return "no report for this message yet"
+        key = f"{kind}:inbound:{inbound_id}"
         if uow.session.scalar(select(SentMessage.id).where(SentMessage.idempotency_key == key)):
             return "already sent"
         sent = SentMessage(
             idempotency_key=key,
             reporter_key=reporter.key,
-            report_id=report.id,
-            kind="receipt",
+            report_id=report.id if report else None,
+            kind=kind,
             language=reporter.language,
             provider=message.provider,
             channel=message.channel,
@@ -72,11 +81,11 @@ def plan_receipt(inbound_id: int, *, uow: UnitOfWork, now: datetime) -> PlannedR
         uow.session.flush()
         plan = PlannedReply(
             sent.id,
-            reporter.key,
+            kind,
             reporter.language,
             message.channel,
             message.provider,
-            report.ref,
+            report.ref if report else "",
             message.training,
             reporter.last_whatsapp_at,
         )
@@ -139,3 +148,27 @@ def apply_delivery(
 
 def _outranks(incoming: str, stored: str) -> bool:
     return stored != "canceled" and DELIVERY_RANK[incoming] > DELIVERY_RANK[stored]
+
+
+def load_reply(sent_id: int, *, uow: UnitOfWork) -> PlannedReply | None:
+    """The reserved reply, or None once it has gone (a retried job must not send it twice)."""
+    with uow:
+        row = uow.session.execute(
+            select(SentMessage, Reporter.last_whatsapp_at, Report.ref)
+            .join(Reporter, Reporter.key == SentMessage.reporter_key, isouter=True)
+            .join(Report, Report.id == SentMessage.report_id, isouter=True)
+            .where(SentMessage.id == sent_id)
+        ).first()
+        if row is None or row[0].provider_message_id is not None:
+            return None
+        sent, last_whatsapp_at, ref = row
+        return PlannedReply(
+            sent.id,
+            sent.kind,
+            sent.language,
+            sent.channel,
+            sent.provider,
+            ref or "",
+            sent.training,
+            last_whatsapp_at,
+        )

@@ -105,11 +105,17 @@ def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
     return InboundReceipt(inserted, created=True)
 
 
-def _new_ref(session: Session) -> str:
-    while True:
-        ref = "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
-        if session.scalar(select(Report.id).where(Report.ref == ref)) is None:
-            return ref
+def new_ref() -> str:
+    """A short receipt code that reveals nothing (DOMAIN.md §6.5)."""
+    return "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
+
+
+def _free_ref(session: Session, shown: object) -> str:
+    """The code the reporter was already shown (USSD), else a new one; never one already in use."""
+    ref = str(shown) if shown else new_ref()
+    while session.scalar(select(Report.id).where(Report.ref == ref)) is not None:
+        ref = new_ref()
+    return ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +151,13 @@ def read_message(content: dict[str, Any], taxonomy: Taxonomy) -> Reading:
     return Reading(category, category.priority, text, place_query, flags)
 
 
-def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geocoder: Geocoder) -> int:
-    """Turn a stored inbound message into a report and its incident; idempotent per message."""
+def process_inbound(
+    inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geocoder: Geocoder
+) -> int | None:
+    """Turn a stored inbound message into a report and its incident; idempotent per message.
+
+    None when the message is kept for review instead (a missed call from an unknown number).
+    """
     with uow:
         message = uow.session.get(InboundMessage, inbound_id)
         if message is None:
@@ -157,6 +168,13 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
 
         reading = read_message(message.content, taxonomy)
         reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
+        if reading.flags.get("callback_needed") and not (reporter and reporter.registered):
+            message.status, message.error = (
+                "review",
+                "missed call from a number that is not a registered monitor",
+            )
+            uow.commit()
+            return None
         network = uow.session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
         country = network.country if network else None
         lon, lat = message.content.get("lon"), message.content.get("lat")
@@ -188,7 +206,7 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
         uow.session.add(incident)
         uow.session.flush()
         report = Report(
-            ref=_new_ref(uow.session),
+            ref=_free_ref(uow.session, message.content.get("ref")),
             inbound_message_id=message.id,
             reporter_key=message.reporter_key,
             network_id=reporter.network_id if reporter else None,
@@ -301,3 +319,29 @@ def change_incident_status(
             details={"from": previous, "to": target} | ({"reason": reason} if reason else {}),
         )
         uow.commit()
+
+
+def close_without_report(inbound_id: int, *, uow: UnitOfWork) -> tuple[str | None, str]:
+    """Mark a message handled that is not a report (a keyword); return its sender key and text."""
+    with uow:
+        message = uow.session.get(InboundMessage, inbound_id)
+        if message is None:
+            raise UnknownInboundMessage(str(inbound_id))
+        message.status = "processed"
+        reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
+        if reporter is not None:
+            reporter.last_inbound_at = max(
+                reporter.last_inbound_at or message.received_at, message.received_at
+            )
+        key, text = message.reporter_key, str(message.content.get("text") or "")
+        uow.commit()
+    return key, text
+
+
+def inbound_text(inbound_id: int, *, uow: UnitOfWork) -> str:
+    """The words of a stored message (to check for a keyword before triage)."""
+    with uow:
+        message = uow.session.get(InboundMessage, inbound_id)
+        if message is None:
+            raise UnknownInboundMessage(str(inbound_id))
+        return clean_text(str(message.content.get("text") or ""))

@@ -266,6 +266,7 @@ def load(
             taxonomy=services.taxonomy,
             geocoder=services.geocoder,
         )
+        assert report_id is not None  # demo monitors are registered
         state = _weighted(rng, STATE_WEIGHTS)
         _advance(services, report_id, state)
         summary.reports += 1

@@ -1,23 +1,168 @@
-"""RQ job functions: ids in, one service call, nothing else. They run inside the app context."""
+"""RQ job functions: ids in, a few service calls, nothing else. They run inside the app context."""
 
 from __future__ import annotations
 
-from alerts.services import process_inbound
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from alerts.contacts import join_network, reporter_profile, set_language, stop_messages, withdraw
+from alerts.messages import RecordInbound
+from alerts.models import utcnow
+from alerts.outbound import (
+    PlannedReply,
+    load_reply,
+    plan_reply,
+    record_send_failure,
+    record_sent,
+)
+from alerts.services import close_without_report, inbound_text, process_inbound, record_inbound
 from app import current_services
 from app.bootstrap import Services
+from app.ussd_state import save_profile
+from channels.base import OutboundMessage
+from channels.errors import SendFailed
+from channels.keywords import Keyword, parse_keyword
+from channels.messages import render
+from channels.twilio.outbound import within_whatsapp_window
+from channels.ussd_menu import PlaceOption
+
+logger = logging.getLogger(__name__)
+
+REPLY_TTL_SECONDS = 24 * 3600
+"""A sealed reply address can be opened for this long after the message came in."""
+REPLY_TO_KEYWORD = {"help": "help", "stop": "stopped", "language": "language_set", "join": "joined"}
+"""The reply each keyword gets; the panic word gets none (a message after it could endanger her)."""
 
 
-def process_inbound_message(inbound_id: int) -> int:
-    """Triage one stored inbound message into a report (idempotent)."""
+def process_inbound_message(inbound_id: int, sealed_reply: str | None = None) -> int | None:
+    """Apply a keyword or triage a report, then queue the reply she may receive (idempotent)."""
     services = current_services()
-    return process_inbound(
-        inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+    keyword = parse_keyword(
+        inbound_text(inbound_id, uow=services.uow()),
+        services.messages,
+        panic_word=services.settings.panic_word or None,
+    )
+    report_id = None
+    if keyword is None:
+        report_id = process_inbound(
+            inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+        )
+        reply = "receipt" if report_id is not None else None
+    else:
+        reply = _apply_keyword(services, inbound_id, keyword)
+    if sealed_reply and reply:
+        _queue_reply(services, inbound_id, reply, sealed_reply)
+    return report_id
+
+
+def _apply_keyword(services: Services, inbound_id: int, keyword: Keyword) -> str | None:
+    reporter_key, _ = close_without_report(inbound_id, uow=services.uow())
+    if reporter_key is None:
+        return None
+    if keyword.kind == "stop":
+        stop_messages(reporter_key, uow=services.uow())
+    elif keyword.kind == "panic":
+        withdraw(reporter_key, uow=services.uow(), now=utcnow())
+    elif keyword.kind == "language" and keyword.argument:
+        set_reporter_language(reporter_key, keyword.argument)
+    elif keyword.kind == "join" and not join_network(
+        reporter_key, keyword.argument or "", uow=services.uow()
+    ):
+        return "help"  # an unknown join code: tell her how to report anyway
+    return REPLY_TO_KEYWORD.get(keyword.kind)
+
+
+def _queue_reply(services: Services, inbound_id: int, kind: str, sealed_reply: str) -> None:
+    window = services.settings.silence_window_days
+    plan = plan_reply(
+        inbound_id, kind, uow=services.uow(), now=utcnow(), silence_window=timedelta(days=window)
+    )
+    if isinstance(plan, str):
+        logger.info("no %s for inbound %s: %s", kind, inbound_id, plan)
+        return
+    services.queues.enqueue("notify", send_reply, plan.sent_id, sealed_reply, job_id=f"reply-{plan.sent_id}")
+
+
+def send_reply(sent_id: int, sealed_reply: str) -> None:
+    """Send one reserved reply through its provider; retryable failures raise so RQ retries."""
+    services = current_services()
+    plan = load_reply(sent_id, uow=services.uow())
+    if plan is None:
+        return
+    message = _compose(services, plan, services.vault.open(sealed_reply, max_age_seconds=REPLY_TTL_SECONDS))
+    if message is None:
+        record_send_failure(sent_id, code="whatsapp-window-closed", uow=services.uow())
+        return
+    sender = services.senders["training" if plan.training else plan.provider]
+    try:
+        result = sender.send(message)
+    except SendFailed as exc:
+        record_send_failure(sent_id, code=exc.code, uow=services.uow())
+        if exc.retryable:
+            raise
+        return
+    record_sent(
+        sent_id, provider_message_id=result.provider_message_id, status=result.status, uow=services.uow()
     )
 
 
-def enqueue_processing(services: Services, inbound_id: int) -> None:
+def _compose(services: Services, plan: PlannedReply, address: str) -> OutboundMessage | None:
+    text = render(services.messages, plan.kind, plan.language, ref=plan.ref)
+    message = OutboundMessage(
+        to=address, text=text, channel="whatsapp" if plan.channel == "whatsapp" else "sms"
+    )
+    if message.channel != "whatsapp" or within_whatsapp_window(plan.last_whatsapp_at, utcnow()):
+        return message
+    template = services.settings.whatsapp_receipt_template_sid
+    if plan.kind != "receipt" or not template:
+        return None  # outside the 24-hour window only an approved template may go
+    return replace(message, template_sid=template, template_variables={"1": plan.ref})
+
+
+def record_ussd_report(
+    session_id: str, reporter_key: str, content: dict[str, str], training: bool
+) -> int | None:
+    """Store a USSD submission (keyed by its session) and triage it; the END screen was her receipt."""
+    services = current_services()
+    receipt = record_inbound(
+        RecordInbound(
+            provider="africastalking",
+            channel="ussd",
+            provider_message_id=session_id,
+            received_at=utcnow(),
+            reporter_key=reporter_key,
+            content=dict(content),
+            payload={"sessionId": session_id},
+            training=training,
+        ),
+        uow=services.uow(),
+    )
+    return process_inbound(
+        receipt.inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+    )
+
+
+def set_reporter_language(reporter_key: str, language: str) -> None:
+    """Remember the language she chose in the USSD menu."""
+    set_language(reporter_key, language, uow=current_services().uow())
+    cache_reporter_profile(reporter_key)
+
+
+def cache_reporter_profile(reporter_key: str) -> None:
+    """Copy what USSD hops need about her (language, home area) to Redis."""
+    services = current_services()
+    profile = reporter_profile(reporter_key, uow=services.uow())
+    language = profile.language if profile else services.settings.default_language
+    places = [PlaceOption("home", profile.home_area_name)] if profile and profile.home_area_name else []
+    save_profile(services.queues.connection, reporter_key, language=language, places=places)
+
+
+def enqueue_processing(services: Services, inbound_id: int, sealed_reply: str | None = None) -> None:
     """Queue the triage of one newly stored inbound message."""
-    services.queues.enqueue("intake", process_inbound_message, inbound_id, job_id=f"inbound-{inbound_id}")
+    services.queues.enqueue(
+        "intake", process_inbound_message, inbound_id, sealed_reply, job_id=f"inbound-{inbound_id}"
+    )
 
 
 def requeue_processing(services: Services, inbound_id: int) -> bool:

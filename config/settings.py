@@ -70,6 +70,8 @@ class Settings:
     """Phone simulator and training-mode webhooks (never in production)."""
     countries: tuple[str, ...] = ("SS", "SD", "CF", "CD", "ML", "LB", "CY", "XK")
     """ISO 3166 alpha-2 codes of the countries this deployment serves (gazetteer scope)."""
+    default_language: str = "en"
+    """Language of menus and replies for a reporter who has not chosen one."""
     default_country: str = "SS"
     """ISO 3166 alpha-2 region used to read local phone numbers without a country code."""
     log_level: str = "INFO"

@@ -39,7 +39,7 @@ def test_an_sms_reaches_the_api_through_the_worker(
     committed_before_enqueue: list[int] = []
     enqueue = jobs.enqueue_processing
 
-    def watch(services: Services, inbound_id: int) -> None:
+    def watch(services: Services, inbound_id: int, sealed_reply: str | None = None) -> None:
         # A separate connection sees the row: it was committed before the job exists or the reply goes.
         engine = create_engine(services.settings.database_url)
         with engine.connect() as connection:
@@ -48,7 +48,7 @@ def test_an_sms_reaches_the_api_through_the_worker(
             )
             committed_before_enqueue.extend(found.scalars())
         engine.dispose()
-        enqueue(services, inbound_id)
+        enqueue(services, inbound_id, sealed_reply)
 
     monkeypatch.setattr(jobs, "enqueue_processing", watch)
     response = signed_twilio_post(client, twilio_sms(body="SXV Bentiu they took two girls", sender=SENDER))

@@ -1,0 +1,183 @@
+"""Africa's Talking: SMS in, delivery reports, USSD hops and session ends, missed calls (CHANNELS.md §7-§10).
+
+AT signs nothing: every route first checks the deployment token (HTTP basic password or ``token``
+query parameter) and the optional address allow-list.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+
+from alerts.models import UssdSession
+from alerts.outbound import apply_delivery
+from alerts.services import new_ref
+from app import current_services, jobs
+from app.intake import receive
+from app.ussd_state import load_hop_state, remember_for_resume
+from app.webhooks import bp, identity, training_request
+from channels.africastalking import sms, ussd
+from channels.africastalking.auth import check_webhook
+from channels.africastalking.voice import REJECT_RESPONSE, parse_call
+from channels.base import ParsedInbound
+from channels.errors import PayloadInvalid
+from channels.ussd_menu import LanguageChange, PlaceOption, Submission, next_screen
+
+
+def _authorize() -> None:
+    settings = current_services().settings
+    check_webhook(
+        request.args,
+        request.headers,
+        request.remote_addr or "",
+        token=settings.at_webhook_token,
+        allowed_networks=settings.at_allowed_networks,
+    )
+
+
+@bp.post("/africastalking/sms")
+def at_sms() -> Response:
+    """Inbound SMS; any 2xx is an acknowledgement for AT."""
+    _authorize()
+    source = request.remote_addr or ""
+    try:
+        parsed = sms.parse_message(request.form, **identity())
+    except PayloadInvalid as exc:
+        if request.form.get("text") or request.form.get("from"):
+            salvaged = sms.salvage_message(request.form, str(exc), **identity())
+            receive(salvaged, source=source, status="review", error=str(exc), training=training_request())
+        raise
+    reply_to = request.form["from"] if parsed.content.get("replyable", True) else None
+    receive(parsed, source=source, reply_to=reply_to, training=training_request())
+    return Response("", status=200)
+
+
+@bp.post("/africastalking/delivery")
+def at_delivery() -> Response:
+    _authorize()
+    update = sms.parse_delivery_report(request.form)
+    if update is not None:
+        apply_delivery(
+            provider=update.provider,
+            provider_message_id=update.provider_message_id,
+            status=update.status,
+            error_code=update.error_code,
+            opted_out=sms.is_opt_out(update),
+            payload=update.payload,
+            uow=current_services().uow(),
+        )
+    return Response("", status=200)
+
+
+@bp.post("/africastalking/ussd")
+def at_ussd() -> Response:
+    """One USSD hop, answered from memory and Redis only; the report is queued at the last screen."""
+    _authorize()
+    services = current_services()
+    hop = ussd.parse_hop(request.form, **identity())
+    redis = services.queues.connection
+    language, places, prefix, cached = load_hop_state(
+        redis,
+        hop.reporter_key,
+        hop.session_id,
+        first_hop=not hop.text,
+        default_language=services.settings.default_language,
+    )
+    if not cached:
+        services.queues.enqueue(
+            "maintenance",
+            jobs.cache_reporter_profile,
+            hop.reporter_key,
+            job_id=f"profile-{hop.reporter_key[:16]}",
+        )
+    path = "*".join(part for part in (prefix, hop.text) if part)
+    outcome = next_screen(
+        path, language=language, menus=services.menus, taxonomy=services.taxonomy, places=places
+    )
+    if isinstance(outcome, Submission):
+        ref = new_ref()
+        content = {
+            "text": f"{outcome.category} {outcome.place_text or ''}".strip(),
+            "category": outcome.category,
+            "place_text": outcome.place_text or _place_name(places, outcome.place_code),
+            "time_class": outcome.time_class,
+            "ref": ref,
+        }
+        services.queues.enqueue(
+            "intake",
+            jobs.record_ussd_report,
+            hop.session_id,
+            hop.reporter_key,
+            content,
+            training_request(),
+            job_id=f"ussd-{hop.session_id}",
+        )
+        return _ussd_answer(outcome.screen.format(ref=ref), ends=True)
+    if isinstance(outcome, LanguageChange):
+        services.queues.enqueue(
+            "maintenance",
+            jobs.set_reporter_language,
+            hop.reporter_key,
+            outcome.language,
+            job_id=f"language-{hop.session_id}",
+        )
+        outcome = outcome.screen
+    return _ussd_answer(outcome.text, ends=outcome.ends)
+
+
+def _place_name(places: list[PlaceOption], code: str | None) -> str:
+    return next((p.name for p in places if p.code == code), "")
+
+
+def _ussd_answer(screen: str, *, ends: bool) -> Response:
+    return Response(ussd.render(screen, ends), mimetype="text/plain")
+
+
+@bp.post("/africastalking/ussd/events")
+def at_ussd_events() -> Response:
+    """End-of-session notification: recorded; a dropped session can be resumed by the same phone."""
+    _authorize()
+    services = current_services()
+    end = ussd.parse_session_end(request.form, **identity())
+    with services.uow() as uow:
+        if uow.session.get(UssdSession, end.session_id) is None:
+            uow.session.add(
+                UssdSession(
+                    session_id=end.session_id,
+                    reporter_key=end.reporter_key,
+                    status=end.status,
+                    hops=end.hops,
+                    duration_ms=end.duration_ms,
+                    last_screen=end.last_app_response,
+                    error=end.error_message or None,
+                )
+            )
+            uow.commit()
+    if end.abandoned and end.reporter_key:
+        remember_for_resume(
+            services.queues.connection,
+            end.reporter_key,
+            end.session_id,
+            end.input,
+            seconds=services.settings.ussd_resume_seconds,
+        )
+    return Response("", status=200)
+
+
+@bp.post("/africastalking/voice")
+def at_voice() -> Response:
+    """A missed call: rejected unanswered (no cost to her); a call-back alert for her area follows."""
+    _authorize()
+    call = parse_call(request.form, **identity())
+    if call.is_active:  # the last callback of a call (isActive=0) only reports its duration
+        receive(
+            ParsedInbound(
+                provider="africastalking",
+                channel="voice",
+                provider_message_id=call.session_id,
+                reporter_key=call.reporter_key,
+                content={"missed_call": True},
+            ),
+            source=request.remote_addr or "",
+            training=training_request(),
+        )
+    return Response(REJECT_RESPONSE, mimetype="application/xml")
