@@ -17,6 +17,25 @@ CONTACT_RETENTION = timedelta(days=90)
 """A vault entry expires this long after her latest report (DOMAIN.md §6.3 item 5, R31)."""
 
 
+def create_network(
+    name: str, *, country: str, area_name: str | None, join_code: str | None, uow: UnitOfWork
+) -> int:
+    """Create a women's network; a join code lets monitors join it by SMS."""
+    with uow:
+        if uow.session.scalar(select(Network.id).where(Network.name == name)) is not None:
+            raise InvalidValue(f"a network named {name!r} already exists")
+        network = Network(
+            name=name,
+            country=country.upper(),
+            area_name=area_name,
+            join_code=join_code.strip().upper() if join_code else None,
+        )
+        uow.session.add(network)
+        uow.session.flush()
+        uow.commit()
+        return network.id
+
+
 def register_monitor(
     reporter_key: str,
     *,

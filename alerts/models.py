@@ -311,7 +311,8 @@ class UssdSession(Base):
     __tablename__ = "ussd_sessions"
 
     session_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    reporter_key: Mapped[str | None] = mapped_column(ForeignKey("reporters.key", ondelete="SET NULL"))
+    reporter_key: Mapped[str | None] = mapped_column(String(64))
+    """Pseudonym of the phone; sessions come before (or without) any report, so no foreign key."""
     status: Mapped[str] = mapped_column(String(16))
     hops: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int | None] = mapped_column(Integer)

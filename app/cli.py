@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from alerts.accounts import create_api_token, create_user
 from alerts.audit import verify_chain
+from alerts.contacts import create_network, register_monitor
 from alerts.models import InboundMessage, utcnow
 from alerts.vocabulary import ROLES
 from app import create_app, current_services, demo, jobs, migrate, worker
+from channels.phone import canonical_address, pseudonymise
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -101,6 +103,72 @@ def token() -> None:
 def token_create(email: str) -> None:
     """Print a new API token for EMAIL (shown once; only its hash is stored)."""
     click.echo(create_api_token(email, uow=current_services().uow()))
+
+
+# -- networks and monitors -------------------------------------------------------------------
+
+
+@main.group()
+def network() -> None:
+    """Women's networks."""
+
+
+@network.command("create")
+@click.argument("name")
+@click.option("--country", required=True, help="ISO 3166 alpha-2 code, e.g. SS, CF, CD, ML.")
+@click.option("--area", help="The area the network covers (a place name).")
+@click.option("--join-code", help="A code monitors can text (JOIN <code>) to join the network.")
+@with_appcontext
+def network_create(name: str, country: str, area: str | None, join_code: str | None) -> None:
+    """Create a network that monitors belong to."""
+    create_network(name, country=country, area_name=area, join_code=join_code, uow=current_services().uow())
+    click.echo(
+        f"created network {name} ({country.upper()})"
+        + (f", join code {join_code.upper()}" if join_code else "")
+    )
+
+
+@main.group()
+def monitor() -> None:
+    """Women monitors (known by pseudonym only)."""
+
+
+@monitor.command("add")
+@click.argument("number")
+@click.option("--network", "network_name", required=True)
+@click.option("--language", default="en", show_default=True)
+@click.option("--home-area", help="Her home area: where a missed call from her is placed.")
+@click.option("--follow-ups/--no-follow-ups", default=False, help="She agreed to 'passed on' messages.")
+@click.option(
+    "--call-backs/--no-call-backs",
+    default=False,
+    help="She agreed to be called back (number kept, encrypted).",
+)
+@with_appcontext
+def monitor_add(
+    number: str, network_name: str, language: str, home_area: str | None, follow_ups: bool, call_backs: bool
+) -> None:
+    """Register a monitor; her number is kept only encrypted, and only with call-back consent."""
+    services = current_services()
+    settings = services.settings
+    key = pseudonymise(number, pepper=settings.pepper, default_region=settings.default_country)
+    register_monitor(
+        key,
+        network_name=network_name,
+        language=language,
+        address=canonical_address(number, settings.default_country),
+        consent_followup=follow_ups,
+        consent_callback=call_backs,
+        home_area_name=home_area,
+        uow=services.uow(),
+        vault=services.vault,
+        now=utcnow(),
+    )
+    jobs.cache_reporter_profile(key)
+    click.echo(
+        f"registered monitor {key[:12]} in {network_name}"
+        + (" (number kept for call-backs)" if call_backs else "")
+    )
 
 
 # -- demo data -------------------------------------------------------------------------------

@@ -56,3 +56,16 @@ def test_queue_commands_report_on_the_named_queues(dalili) -> None:  # type: ign
         assert queue in status
     assert "0 waiting message(s)" in dalili("jobs", "sweep").output
     assert dalili("jobs", "failed").output == ""
+
+
+def test_a_coordinator_registers_a_network_and_a_monitor_by_pseudonym(dalili) -> None:  # type: ignore[no-untyped-def]
+    dalili("db", "upgrade")
+    created = dalili("network", "create", "Bentiu Women Peace Monitors", "--country", "ss", "--join-code", "bentiu1")
+    assert "created network Bentiu Women Peace Monitors (SS), join code BENTIU1" in created.output
+    added = dalili(
+        "monitor", "add", "+211 912 345 678", "--network", "Bentiu Women Peace Monitors",
+        "--language", "fr", "--home-area", "Bentiu", "--call-backs",
+    ).output  # fmt: skip
+    assert "registered monitor" in added
+    assert "(number kept for call-backs)" in added
+    assert "912" not in added  # only the pseudonym is shown

@@ -240,12 +240,6 @@ def upgrade() -> None:
         sa.Column("last_screen", sa.Text(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["reporter_key"],
-            ["reporters.key"],
-            name=op.f("fk_ussd_sessions_reporter_key_reporters"),
-            ondelete="SET NULL",
-        ),
         sa.PrimaryKeyConstraint("session_id", name=op.f("pk_ussd_sessions")),
     )
     op.create_table(
