@@ -136,7 +136,7 @@ def apply_delivery(
             )
         )
         changed = False
-        if sent is not None and status is not None and _outranks(status, sent.status):
+        if sent is not None and status is not None and should_apply(sent.status, status):
             sent.status, sent.error_code, changed = status, error_code or sent.error_code, True
         if sent is not None and opted_out and sent.reporter_key:
             reporter = uow.session.get(Reporter, sent.reporter_key)
@@ -146,8 +146,20 @@ def apply_delivery(
     return changed
 
 
-def _outranks(incoming: str, stored: str) -> bool:
-    return stored != "canceled" and DELIVERY_RANK[incoming] > DELIVERY_RANK[stored]
+TERMINAL_STATUSES = frozenset({"canceled"})
+
+
+def should_apply(stored: str | None, incoming: str) -> bool:
+    """Whether a callback's status may replace the stored one: only a higher rank wins."""
+    if incoming not in DELIVERY_RANK:
+        raise ValueError(f"not a delivery status: {incoming!r}")
+    if stored is None:
+        return True
+    if stored not in DELIVERY_RANK:
+        raise ValueError(f"not a delivery status: {stored!r}")
+    if stored in TERMINAL_STATUSES:
+        return False
+    return DELIVERY_RANK[incoming] > DELIVERY_RANK[stored]
 
 
 def load_reply(sent_id: int, *, uow: UnitOfWork) -> PlannedReply | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from channels.base import DELIVERY_RANK, StatusUpdate
+from channels.base import StatusUpdate
 from channels.errors import PayloadInvalid
 from channels.twilio.inbound import MAX_MESSAGE_ID, PROVIDER
 
@@ -40,7 +40,6 @@ RECIPIENT_FIELDS = (
 )
 """Fields that identify the recipient of an outbound message: dropped before storage (R27)."""
 
-TERMINAL_STATUSES = frozenset({"canceled"})
 """Statuses after which no callback is applied (CHANNELS.md §4)."""
 
 OPT_OUT_CODES = frozenset({"21610"})
@@ -73,19 +72,6 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate | None:
         error_code=form.get("ErrorCode", "").strip() or None,
         payload={name: form[name] for name in form if name not in RECIPIENT_FIELDS},
     )
-
-
-def should_apply(stored: str | None, incoming: str) -> bool:
-    """Whether a callback's status may replace the stored one: only a higher rank wins."""
-    if incoming not in DELIVERY_RANK:
-        raise ValueError(f"not a delivery status: {incoming!r}")
-    if stored is None:
-        return True
-    if stored not in DELIVERY_RANK:
-        raise ValueError(f"not a delivery status: {stored!r}")
-    if stored in TERMINAL_STATUSES:
-        return False
-    return DELIVERY_RANK[incoming] > DELIVERY_RANK[stored]
 
 
 def is_opt_out(update: StatusUpdate) -> bool:

@@ -60,7 +60,9 @@ def test_queue_commands_report_on_the_named_queues(dalili) -> None:  # type: ign
 
 def test_a_coordinator_registers_a_network_and_a_monitor_by_pseudonym(dalili) -> None:  # type: ignore[no-untyped-def]
     dalili("db", "upgrade")
-    created = dalili("network", "create", "Bentiu Women Peace Monitors", "--country", "ss", "--join-code", "bentiu1")
+    created = dalili(
+        "network", "create", "Bentiu Women Peace Monitors", "--country", "ss", "--join-code", "bentiu1"
+    )
     assert "created network Bentiu Women Peace Monitors (SS), join code BENTIU1" in created.output
     added = dalili(
         "monitor", "add", "+211 912 345 678", "--network", "Bentiu Women Peace Monitors",

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
+from alerts.outbound import should_apply
 from channels.base import DELIVERY_STATUSES
 from channels.errors import PayloadInvalid
 from channels.twilio.inbound import verify_signature
-from channels.twilio.status import STATUS_MAPPING, is_opt_out, parse_status, should_apply
+from channels.twilio.status import STATUS_MAPPING, is_opt_out, parse_status
 
 pytestmark = pytest.mark.unit
 
