@@ -5,9 +5,15 @@ Paths are stable; deployments configure them at the providers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, request
 
+from alerts.outbound import apply_delivery
 from app import current_services
+from app.intake import receive
+from channels.base import ParsedInbound, StatusUpdate
+from channels.errors import PayloadInvalid
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -22,6 +28,38 @@ def training_request() -> bool:
 def identity() -> dict[str, str]:
     settings = current_services().settings
     return {"pepper": settings.pepper, "default_region": settings.default_country}
+
+
+def take_message(
+    parse: Callable[[], ParsedInbound],
+    salvage: Callable[[str], ParsedInbound],
+    *,
+    carries_message: bool,
+    reply_to: Callable[[ParsedInbound], str | None],
+) -> None:
+    """Store a parsed message; a malformed one that still carries words is kept for review."""
+    source, training = request.remote_addr or "", training_request()
+    try:
+        parsed = parse()
+    except PayloadInvalid as exc:
+        if carries_message:
+            receive(salvage(str(exc)), source=source, status="review", error=str(exc), training=training)
+        raise
+    receive(parsed, source=source, reply_to=reply_to(parsed), training=training)
+
+
+def record_status(update: StatusUpdate | None, *, opted_out: bool) -> None:
+    """Keep a delivery callback; an unknown status (None) is only logged by the parser."""
+    if update is not None:
+        apply_delivery(
+            provider=update.provider,
+            provider_message_id=update.provider_message_id,
+            status=update.status,
+            error_code=update.error_code,
+            opted_out=opted_out,
+            payload=update.payload,
+            uow=current_services().uow(),
+        )
 
 
 from app.webhooks import africastalking, twilio  # noqa: E402, F401  # reason: routes register on bp

@@ -9,17 +9,15 @@ from __future__ import annotations
 from flask import Response, request
 
 from alerts.models import UssdSession
-from alerts.outbound import apply_delivery
 from alerts.services import new_ref
 from app import current_services, jobs
 from app.intake import receive
 from app.ussd_state import load_hop_state, remember_for_resume
-from app.webhooks import bp, identity, training_request
+from app.webhooks import bp, identity, record_status, take_message, training_request
 from channels.africastalking import sms, ussd
 from channels.africastalking.auth import check_webhook
 from channels.africastalking.voice import REJECT_RESPONSE, parse_call
 from channels.base import ParsedInbound
-from channels.errors import PayloadInvalid
 from channels.ussd_menu import LanguageChange, PlaceOption, Submission, next_screen
 
 
@@ -38,16 +36,13 @@ def _authorize() -> None:
 def at_sms() -> Response:
     """Inbound SMS; any 2xx is an acknowledgement for AT."""
     _authorize()
-    source = request.remote_addr or ""
-    try:
-        parsed = sms.parse_message(request.form, **identity())
-    except PayloadInvalid as exc:
-        if request.form.get("text") or request.form.get("from"):
-            salvaged = sms.salvage_message(request.form, str(exc), **identity())
-            receive(salvaged, source=source, status="review", error=str(exc), training=training_request())
-        raise
-    reply_to = request.form["from"] if parsed.content.get("replyable", True) else None
-    receive(parsed, source=source, reply_to=reply_to, training=training_request())
+    form = request.form
+    take_message(
+        lambda: sms.parse_message(form, **identity()),
+        lambda reason: sms.salvage_message(form, reason, **identity()),
+        carries_message=bool(form.get("text") or form.get("from")),
+        reply_to=lambda parsed: form["from"] if parsed.content.get("replyable", True) else None,
+    )
     return Response("", status=200)
 
 
@@ -55,16 +50,7 @@ def at_sms() -> Response:
 def at_delivery() -> Response:
     _authorize()
     update = sms.parse_delivery_report(request.form)
-    if update is not None:
-        apply_delivery(
-            provider=update.provider,
-            provider_message_id=update.provider_message_id,
-            status=update.status,
-            error_code=update.error_code,
-            opted_out=sms.is_opt_out(update),
-            payload=update.payload,
-            uow=current_services().uow(),
-        )
+    record_status(update, opted_out=update is not None and sms.is_opt_out(update))
     return Response("", status=200)
 
 

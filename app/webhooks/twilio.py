@@ -6,10 +6,9 @@ import logging
 
 from flask import Response, request
 
-from alerts.outbound import apply_delivery
 from app import current_services
 from app.intake import receive
-from app.webhooks import FORM, bp, identity, training_request
+from app.webhooks import FORM, bp, identity, record_status, take_message, training_request
 from channels.base import ParsedInbound
 from channels.errors import PayloadInvalid
 from channels.twilio import inbound as twilio
@@ -31,15 +30,13 @@ def _verify() -> None:
 def twilio_sms() -> Response:
     """Inbound SMS and WhatsApp; answers empty TwiML once the message is stored."""
     _verify()
-    source = request.remote_addr or ""
-    try:
-        parsed = twilio.parse_message(request.form, **identity())
-    except PayloadInvalid as exc:
-        if request.form.get("Body") or request.form.get("From"):
-            salvaged = twilio.salvage_message(request.form, str(exc), **identity())
-            receive(salvaged, source=source, status="review", error=str(exc), training=training_request())
-        raise
-    receive(parsed, source=source, reply_to=request.form["From"], training=training_request())
+    form = request.form
+    take_message(
+        lambda: twilio.parse_message(form, **identity()),
+        lambda reason: twilio.salvage_message(form, reason, **identity()),
+        carries_message=bool(form.get("Body") or form.get("From")),
+        reply_to=lambda _: form["From"],
+    )
     return Response(twilio.EMPTY_TWIML, mimetype="text/xml")
 
 
@@ -48,16 +45,7 @@ def twilio_status() -> Response:
     """Delivery callbacks for what Dalili sent; unknown statuses are kept and answered 200."""
     _verify()
     update = parse_status(request.form)
-    if update is not None:
-        apply_delivery(
-            provider=update.provider,
-            provider_message_id=update.provider_message_id,
-            status=update.status,
-            error_code=update.error_code,
-            opted_out=is_opt_out(update),
-            payload=update.payload,
-            uow=current_services().uow(),
-        )
+    record_status(update, opted_out=update is not None and is_opt_out(update))
     return Response("", status=200)
 
 
