@@ -181,6 +181,8 @@ def process_inbound(
         precision = 1 if lon is not None and lat is not None else None
         place_name: str | None = None
         flags = dict(reading.flags)
+        if not (reporter and reporter.registered):
+            flags["unregistered_sender"] = True  # accepted all the same (R10); reviewers weigh it
         home_area = reporter.home_area_name if reporter else None
         # A missed call has no words: her home area is where to look first.
         query = reading.place_query or (home_area or "" if reading.flags.get("callback_needed") else "")
