@@ -21,8 +21,8 @@ venv: $(STAMP)
 
 run: venv  ## set up, migrate, load demo data, serve web + worker on http://$(HOST):$(PORT)
 	$(BIN)/dalili db upgrade
-	$(BIN)/dalili demo load
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/dalili serve
+	DALILI_PUBLIC_URL=$${DALILI_PUBLIC_URL:-http://$(HOST):$(PORT)} $(BIN)/dalili demo load
+	DALILI_PUBLIC_URL=$${DALILI_PUBLIC_URL:-http://$(HOST):$(PORT)} HOST=$(HOST) PORT=$(PORT) $(BIN)/dalili serve
 
 test: venv  ## the whole suite (integration tests need DALILI_TEST_DATABASE_URL/_REDIS_URL, as .ci/run sets)
 	$(BIN)/pytest

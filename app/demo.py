@@ -150,6 +150,7 @@ class DemoSummary:
     by_country: Counter[str] = field(default_factory=Counter)
     by_state: Counter[str] = field(default_factory=Counter)
     token: str = ""
+    api_url: str = ""
 
     def describe(self) -> str:
         countries = ", ".join(f"{c} {n}" for c, n in sorted(self.by_country.items()))
@@ -163,7 +164,7 @@ class DemoSummary:
             f"incidents by state: {states}\n"
             f"demo logins (password '{DEMO_PASSWORD}'):\n{users}\n"
             f"API token for triage_reviewer@{DEMO_DOMAIN}: {self.token}\n"
-            f"  curl -H 'Authorization: Bearer {self.token}' http://127.0.0.1:5000/api/reports"
+            f"  curl -H 'Authorization: Bearer {self.token}' {self.api_url}"
         )
 
 
@@ -227,7 +228,7 @@ def load(
     _ensure_users(services)
     monitors = _ensure_networks(services, rng)
     towns = {spec.country: embedded_towns([spec.country])[:40] for spec in NETWORKS}
-    summary = DemoSummary()
+    summary = DemoSummary(api_url=services.settings.public_url.rstrip("/") + "/api/reports")
     now = utcnow()
     for n in range(reports):
         spec = rng.choice(NETWORKS)
