@@ -1,0 +1,37 @@
+"""Shared geo value types: what an admin layer tells about a point, and who can tell it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class AreaAssignment:
+    """The areas a point falls in: P-codes and names per admin level, sector, special areas."""
+
+    pcodes: dict[str, str] = field(default_factory=dict)
+    """Keyed by level, e.g. {"adm1": "CF41", "adm2": "CF411"}."""
+    names: dict[str, str] = field(default_factory=dict)
+    sector: str | None = None
+    """Mission sector or area of responsibility, from a custom layer."""
+    special_areas: tuple[str, ...] = ()
+    """Custom areas belonging to no single country (e.g. Abyei, R40)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NamedArea:
+    level: str
+    pcode: str
+    name: str
+
+
+class AreaLocator(Protocol):
+    """Point-in-polygon over the loaded admin and custom layers (WGS84 lon/lat)."""
+
+    def locate(self, lon: float, lat: float) -> AreaAssignment: ...
+
+    def named_areas(self) -> Iterable[NamedArea]:
+        """Every area with its name, so a geocoder can read admin names mentioned in a text."""
+        ...
