@@ -25,6 +25,10 @@ def _resume_key(reporter_key: str) -> str:
     return f"dalili:ussd:resume:{reporter_key}"
 
 
+def _requested_key(reporter_key: str) -> str:
+    return f"dalili:ussd:profile-requested:{reporter_key}"
+
+
 def _prefix_key(session_id: str) -> str:
     return f"dalili:ussd:prefix:{session_id}"
 
@@ -37,23 +41,22 @@ def save_profile(redis: Redis, reporter_key: str, *, language: str, places: list
 def load_hop_state(
     redis: Redis, reporter_key: str, session_id: str, *, first_hop: bool, default_language: str
 ) -> tuple[str, list[PlaceOption], str, bool]:
-    """Language, place options, the inputs to replay before this session's own, and whether her
-    profile is cached (if not, the caller asks a job to cache it for the next hop)."""
+    """Language, place options, the inputs to replay before this session's own, and whether a job
+    should cache her profile (true once a minute at most while it is missing)."""
     with redis.pipeline() as pipe:
         pipe.get(_profile_key(reporter_key))
         pipe.get(_prefix_key(session_id))
         if first_hop:
             pipe.getdel(_resume_key(reporter_key))
         raw_profile, prefix, *resumed = pipe.execute()
+    fetch_profile = not raw_profile and bool(redis.set(_requested_key(reporter_key), 1, nx=True, ex=60))
     profile = json.loads(raw_profile) if raw_profile else {}
-    if not raw_profile:
-        profile["missing"] = True
     places = [PlaceOption(code, name) for code, name in profile.get("places", [])]
     if first_hop and resumed and resumed[0]:
         prefix = resumed[0]
         redis.set(_prefix_key(session_id), prefix, ex=SESSION_TTL)
     text_prefix = _text(prefix)
-    return profile.get("language", default_language), places, text_prefix, "missing" not in profile
+    return profile.get("language", default_language), places, text_prefix, fetch_profile
 
 
 def remember_for_resume(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bench.intake import run as intake
+from bench.ussd import run as ussd
 
-BENCHMARKS = {"intake": intake.main}
+BENCHMARKS = {"intake": intake.main, "ussd": ussd.main}
 
 for name, run in BENCHMARKS.items():
     print(f"== {name} ==", flush=True)

@@ -61,14 +61,14 @@ def at_ussd() -> Response:
     services = current_services()
     hop = ussd.parse_hop(request.form, **identity())
     redis = services.queues.connection
-    language, places, prefix, cached = load_hop_state(
+    language, places, prefix, fetch_profile = load_hop_state(
         redis,
         hop.reporter_key,
         hop.session_id,
         first_hop=not hop.text,
         default_language=services.settings.default_language,
     )
-    if not cached:
+    if fetch_profile:
         services.queues.enqueue(
             "maintenance",
             jobs.cache_reporter_profile,
