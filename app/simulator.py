@@ -107,11 +107,9 @@ def _region(address: str, default_region: str) -> str:
         return ""
 
 
-def twilio_message_form(
-    action: Action, settings: Settings, *, whatsapp: bool, sid: str | None = None
-) -> dict[str, str]:
+def twilio_message_form(action: Action, settings: Settings, *, whatsapp: bool) -> dict[str, str]:
     """Twilio's inbound SMS or WhatsApp form with the classic parameter set (CHANNELS.md §1, §6)."""
-    sid = sid or "SM" + secrets.token_hex(16)
+    sid = "SM" + secrets.token_hex(16)
     form = {
         "MessageSid": sid,
         "SmsMessageSid": sid,
@@ -132,7 +130,8 @@ def twilio_message_form(
             "MessageType": "location" if action.location else "text",
         }
         if action.location:
-            form["Latitude"], form["Longitude"] = (repr(value) for value in action.location)
+            lat, lon = action.location
+            form |= {"Latitude": repr(lat), "Longitude": repr(lon)}
         return form
     country = _region(action.phone, settings.default_country)
     return form | {

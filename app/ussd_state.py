@@ -43,13 +43,14 @@ def load_hop_state(
 ) -> tuple[str, list[PlaceOption], str, bool]:
     """Language, place options, the inputs to replay before this session's own, and whether a job
     should cache her profile (true once a minute at most while it is missing)."""
-    with redis.pipeline() as pipe:
+    with redis.pipeline(transaction=False) as pipe:
         pipe.get(_profile_key(reporter_key))
         pipe.get(_prefix_key(session_id))
+        pipe.set(_requested_key(reporter_key), 1, nx=True, ex=60)
         if first_hop:
             pipe.getdel(_resume_key(reporter_key))
-        raw_profile, prefix, *resumed = pipe.execute()
-    fetch_profile = not raw_profile and bool(redis.set(_requested_key(reporter_key), 1, nx=True, ex=60))
+        raw_profile, prefix, first_request, *resumed = pipe.execute()
+    fetch_profile = not raw_profile and bool(first_request)
     profile = json.loads(raw_profile) if raw_profile else {}
     places = [PlaceOption(code, name) for code, name in profile.get("places", [])]
     if first_hop and resumed and resumed[0]:
