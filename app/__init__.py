@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g, redirect, request, url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.wrappers.response import Response
 
 from app.bootstrap import Services, build_services
 from config.logging import configure_logging
@@ -34,13 +35,21 @@ def create_app(settings: Settings | None = None) -> Flask:
     def assign_request_id() -> None:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
 
-    from app import errors, health, webhooks
+    from app import errors, health, simulator, webhooks
     from app.api import reports
 
     errors.register_error_handlers(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)
+    if settings.training:  # the phone simulator makes training data; never in production
+        app.register_blueprint(simulator.bp)
+
+    @app.get("/")
+    def index() -> Response:
+        """Until the dashboard exists, the simulator (in training) or the API is the way in."""
+        return redirect(url_for("simulator.page") if settings.training else "/api/reports")
+
     return app
 
 

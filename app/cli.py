@@ -301,6 +301,8 @@ def serve(host: str, port: int) -> None:
         child = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"])
         click.echo(f"worker: process {child.pid} on Redis")
     click.echo(f"Dalili is running at http://{host}:{port}/  (Ctrl+C to stop)")
+    if current_services().settings.training:
+        click.echo(f"Phone simulator (training data only): http://{host}:{port}/simulator")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
