@@ -72,7 +72,9 @@ class TestProcessInbound:
             assert incident.deadline_at == received + timedelta(minutes=15)
             assert len(stored.ref) == 5
 
-    def test_a_report_from_an_unknown_number_is_kept_and_marked_unregistered(self, services: Services) -> None:
+    def test_a_report_from_an_unknown_number_is_kept_and_marked_unregistered(
+        self, services: Services
+    ) -> None:
         with services.uow() as uow:
             stored = uow.session.get(Report, report(services, "ATK Juba"))
             assert stored is not None
