@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from dataclasses import dataclass
@@ -108,6 +110,12 @@ def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
 def new_ref() -> str:
     """A short receipt code that reveals nothing (DOMAIN.md §6.5)."""
     return "".join(secrets.choice(REF_ALPHABET) for _ in range(REF_LENGTH))
+
+
+def ref_for(seed: str, secret: str) -> str:
+    """A receipt code derived from ``seed`` (a USSD session id): stable, unguessable without ``secret``."""
+    digest = hmac.new(secret.encode(), seed.encode(), hashlib.sha256).digest()
+    return "".join(REF_ALPHABET[byte % len(REF_ALPHABET)] for byte in digest[:REF_LENGTH])
 
 
 def _free_ref(session: Session, shown: object) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Response, request
 
 from alerts.models import UssdSession
-from alerts.services import new_ref
+from alerts.services import ref_for
 from app import current_services, jobs
 from app.intake import receive
 from app.ussd_state import load_hop_state, remember_for_resume
@@ -80,24 +80,7 @@ def at_ussd() -> Response:
         path, language=language, menus=services.menus, taxonomy=services.taxonomy, places=places
     )
     if isinstance(outcome, Submission):
-        ref = new_ref()
-        content = {
-            "text": f"{outcome.category} {outcome.place_text or ''}".strip(),
-            "category": outcome.category,
-            "place_text": outcome.place_text or _place_name(places, outcome.place_code),
-            "time_class": outcome.time_class,
-            "ref": ref,
-        }
-        services.queues.enqueue(
-            "intake",
-            jobs.record_ussd_report,
-            hop.session_id,
-            hop.reporter_key,
-            content,
-            training_request(),
-            job_id=f"ussd-{hop.session_id}",
-        )
-        return _ussd_answer(outcome.screen.format(ref=ref), ends=True)
+        return _ussd_answer(_submit(hop.session_id, hop.reporter_key, outcome, places), ends=True)
     if isinstance(outcome, LanguageChange):
         services.queues.enqueue(
             "maintenance",
@@ -108,6 +91,30 @@ def at_ussd() -> Response:
         )
         outcome = outcome.screen
     return _ussd_answer(outcome.text, ends=outcome.ends)
+
+
+def _submit(session_id: str, reporter_key: str, outcome: Submission, places: list[PlaceOption]) -> str:
+    """Queue the report of a finished session and return its last screen, with her receipt code."""
+    services = current_services()
+    # The same session always shows the same code, even when AT resends the last hop.
+    ref = ref_for(session_id, services.settings.pepper)
+    content = {
+        "text": f"{outcome.category} {outcome.place_text or ''}".strip(),
+        "category": outcome.category,
+        "place_text": outcome.place_text or _place_name(places, outcome.place_code),
+        "time_class": outcome.time_class,
+        "ref": ref,
+    }
+    services.queues.enqueue(
+        "intake",
+        jobs.record_ussd_report,
+        session_id,
+        reporter_key,
+        content,
+        training_request(),
+        job_id=f"ussd-{session_id}",
+    )
+    return outcome.screen.format(ref=ref)
 
 
 def _place_name(places: list[PlaceOption], code: str | None) -> str:

@@ -349,3 +349,17 @@ def test_training_messages_stay_out_of_the_operational_listing(
     drain(app)
     assert [r.training for r in reports(services)] == [True]
     assert client.get("/api/reports", headers=bearer(services, "triage_reviewer")).json["reports"] == []
+
+
+def test_a_resent_last_ussd_hop_shows_the_same_reference_and_stores_one_report(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    hop = {"sessionId": "ATUid_twice", "phoneNumber": PHONE, "networkCode": "99999", "serviceCode": "*384*1#"}
+    for text in ("", "3", "3*2"):
+        at_post(client, services, "ussd", hop | {"text": text})
+    first = at_post(client, services, "ussd", hop | {"text": "3*2*Rubkona"}).text
+    again = at_post(client, services, "ussd", hop | {"text": "3*2*Rubkona"}).text
+    assert first == again
+    assert first.startswith("END ")
+    drain(app)
+    assert [(r.category, r.ref) for r in reports(services)] == [("ABD", first.rsplit(" ", 1)[-1])]
