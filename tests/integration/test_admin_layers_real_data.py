@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 import shapely
 
-from geo.admin_areas import (
-    AdminAreas,
+from geo.admin_areas import AdminAreas
+from geo.crs import WGS84
+from geo.layers import (
     LayerFrame,
     LayerReport,
     LevelColumns,
@@ -22,7 +23,6 @@ from geo.admin_areas import (
     read_layer,
     read_pcode_table,
 )
-from geo.crs import WGS84
 
 pytestmark = pytest.mark.integration
 

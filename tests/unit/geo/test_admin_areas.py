@@ -9,8 +9,9 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geo.admin_areas import (
-    AdminAreas,
+from geo.admin_areas import AdminAreas
+from geo.crs import WGS84, distance_km, to_metric, utm_crs
+from geo.layers import (
     LayerError,
     LayerFrame,
     LayerKind,
@@ -21,7 +22,6 @@ from geo.admin_areas import (
     read_layer,
     read_pcode_table,
 )
-from geo.crs import WGS84, distance_km, to_metric, utm_crs
 from geo.types import AreaLocator, NamedArea
 
 pytestmark = pytest.mark.unit
