@@ -194,7 +194,12 @@ def process_inbound(
         home_area = reporter.home_area_name if reporter else None
         # A missed call has no words: her home area is where to look first.
         query = reading.place_query or (home_area or "" if reading.flags.get("callback_needed") else "")
-        if precision is None and query and (place := geocoder.geocode(query, country)):
+        network_area = network.area_name if network else None
+        if (
+            precision is None
+            and query
+            and (place := geocoder.geocode(query, country, home_area=home_area, network_area=network_area))
+        ):
             lon, lat, place_name, country = place.lon, place.lat, place.name, place.country
             precision = place.precision if reading.place_query else 2  # a home area is not the scene
             flags["geocode_confidence"] = place.confidence

@@ -1,0 +1,217 @@
+"""Geocode place strings from the command line: JSON lines in, JSON lines out.
+
+    python -m geo.geocode --country SS [--layers PATH ...] < places.jsonl
+
+Each input line is ``{"id", "text", "reporter_area"?, "network_area"?, "country"?}``; each output
+line is ``{"id", "place", "lon", "lat", "pcodes", "names", "sector", "precision", "confidence",
+"matched", "how", "country", "alternatives"}``, with ``place`` null when nothing was trusted enough
+(the alternatives are then the candidates a reviewer sees). ``--layers`` takes a file or a folder:
+CSV gazetteers (GeoNames-style, settlement lists, admin label points, P-code lists, aliases) go on
+top of the embedded GeoNames towns; boundary files (GeoJSON, GeoPackage, Shapefile) become the
+admin layers that give P-codes and sectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO, cast
+
+from geo.gazetteer import (
+    DEFAULT_COUNTRIES,
+    Candidate,
+    Gazetteer,
+    GazetteerFormatError,
+    GazetteerGeocoder,
+    combine_gazetteers,
+    embedded_gazetteer,
+    read_gazetteer_csv,
+)
+from geo.placenames import load_place_words
+from geo.types import AreaLocator
+
+BOUNDARY_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
+
+
+def layer_files(paths: Iterable[Path]) -> list[Path]:
+    """Files named, and the gazetteer or boundary files inside folders named, in a stable order."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.iterdir() if p.suffix.lower() in BOUNDARY_SUFFIXES | {".csv"})
+            )
+        else:
+            files.append(path)
+    return files
+
+
+_LAYER_MODULES = ("geo.layers", "geo.admin_areas")
+"""Where the admin-layer reader lives; looked up at run time so the CLI works without it."""
+
+
+def _layer_function(name: str) -> Any | None:
+    for module in _LAYER_MODULES:
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _boundaries(files: Sequence[Path], pcode_lists: Sequence[Path], err: TextIO) -> AreaLocator | None:
+    """Admin layers through geo.layers / geo.admin_areas, or None (with a note) when they cannot load."""
+    if not files:
+        return None
+    read_layer, admin_areas = _layer_function("read_layer"), _layer_function("AdminAreas")
+    if read_layer is None or admin_areas is None:
+        print(
+            "geocode: boundary layers skipped: no admin-layer reader (geo.layers, geo.admin_areas)", file=err
+        )
+        return None
+    options: dict[str, Any] = {}
+    read_pcode_table = _layer_function("read_pcode_table")
+    if pcode_lists and read_pcode_table is not None:  # geoBoundaries layers have names, not P-codes
+        options["pcode_table"] = read_pcode_table(pcode_lists[0])
+    frames = []
+    for path in files:
+        try:
+            loaded = read_layer(path, **options)
+        except Exception as error:  # one bad layer must not stop the others
+            print(f"geocode: boundary layer {path} skipped: {error}", file=err)
+            continue
+        frames.append(loaded[0] if isinstance(loaded, tuple) else loaded)
+    return cast(AreaLocator, admin_areas(frames)) if frames else None
+
+
+def load_layers(
+    paths: Iterable[Path], *, embedded: bool = True, err: TextIO = sys.stderr
+) -> tuple[Gazetteer, AreaLocator | None]:
+    """The embedded default plus every gazetteer in ``paths``, and a locator over their boundaries."""
+    gazetteers = [embedded_gazetteer(DEFAULT_COUNTRIES)] if embedded else []
+    boundaries: list[Path] = []
+    pcode_lists: list[Path] = []
+    for path in layer_files(paths):
+        if path.suffix.lower() in BOUNDARY_SUFFIXES:
+            boundaries.append(path)
+            continue
+        try:
+            gazetteer = read_gazetteer_csv(path)
+        except (GazetteerFormatError, OSError, UnicodeDecodeError) as error:
+            print(f"geocode: layer {path} skipped: {error}", file=err)
+            continue
+        if gazetteer.areas:
+            pcode_lists.append(path)
+        gazetteers.append(gazetteer)
+    return combine_gazetteers(gazetteers), _boundaries(boundaries, pcode_lists, err)
+
+
+def candidate_json(candidate: Candidate) -> dict[str, Any]:
+    """A candidate as the JSON a reviewer's tool reads."""
+    return {
+        "place": candidate.name,
+        "lon": round(candidate.lon, 6),
+        "lat": round(candidate.lat, 6),
+        "country": candidate.country,
+        "kind": candidate.kind,
+        "names": candidate.names,
+        "score": candidate.score,
+        "matched": candidate.matched,
+        "how": candidate.how,
+    }
+
+
+def resolve_record(
+    geocoder: GazetteerGeocoder, record: Mapping[str, Any], country: str | None
+) -> dict[str, Any]:
+    """Geocode one input record into one output record (the CLI's line format)."""
+    text = str(record.get("text") or "")
+    home, network = record.get("reporter_area"), record.get("network_area")
+    resolution = geocoder.resolve(
+        text,
+        str(record.get("country") or country or "") or None,
+        home_area=str(home) if home else None,
+        network_area=str(network) if network else None,
+    )
+    found = resolution.result
+    if found is None:
+        return {
+            "id": record.get("id"),
+            "place": None,
+            "lon": None,
+            "lat": None,
+            "pcodes": {},
+            "names": {},
+            "sector": None,
+            "precision": None,
+            "confidence": 0.0,
+            "matched": None,
+            "how": None,
+            "country": None,
+            "alternatives": [candidate_json(c) for c in resolution.candidates[:5]],
+        }
+    return {
+        "id": record.get("id"),
+        "place": found.name,
+        "lon": round(found.lon, 6),
+        "lat": round(found.lat, 6),
+        "pcodes": found.pcodes,
+        "names": found.names,
+        "sector": found.sector,
+        "precision": found.precision,
+        "confidence": found.confidence,
+        "matched": found.matched,
+        "how": found.how,
+        "country": found.country,
+        "alternatives": [candidate_json(c) for c in found.alternatives],
+    }
+
+
+def run(geocoder: GazetteerGeocoder, country: str | None, lines: Iterable[str], out: TextIO) -> int:
+    """Geocode JSON lines to ``out``; a line that is not a JSON object gets an error line. Returns errors."""
+    errors = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as error:
+            errors += 1
+            print(json.dumps({"id": None, "line": number, "error": str(error)}), file=out)
+            continue
+        print(json.dumps(resolve_record(geocoder, record, country), ensure_ascii=False), file=out)
+    return errors
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``python -m geo.geocode``."""
+    parser = argparse.ArgumentParser(prog="python -m geo.geocode", description=__doc__.split("\n")[0])
+    parser.add_argument("--country", help="ISO code of the deployment (SS, CF, CD, ML, SD, LB, …)")
+    parser.add_argument(
+        "--layers", action="append", type=Path, default=[], metavar="PATH",
+        help="a gazetteer CSV or boundary file, or a folder of them (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--no-embedded", action="store_true", help="leave out the embedded GeoNames towns")
+    parser.add_argument("--languages", help="place-word languages, comma-separated (default: all)")
+    parser.add_argument(
+        "--min-confidence", type=float, default=None, help="below it a place is left unresolved"
+    )
+    args = parser.parse_args(argv)
+    gazetteer, locator = load_layers(args.layers, embedded=not args.no_embedded)
+    languages = tuple(args.languages.split(",")) if args.languages else None
+    options: dict[str, Any] = {} if args.min_confidence is None else {"min_confidence": args.min_confidence}
+    geocoder = GazetteerGeocoder(gazetteer, locator=locator, words=load_place_words(languages), **options)
+    errors = run(geocoder, args.country, sys.stdin, sys.stdout)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
