@@ -31,7 +31,7 @@ from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import REVIEW_DEADLINES
 from alerts.workflow import check_transition
-from geo.gazetteer import Geocoder
+from geo.geocoder import Geocoder
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from channels.base import Sender
 from channels.messages import Messages, load_messages
 from channels.ussd_menu import Menus, load_menus
 from config.settings import Settings
-from geo.gazetteer import Geocoder, TownGazetteer
+from geo.geocoder import Geocoder, TownGazetteer
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,9 @@ class Settings:
     """Webhook requests per source address per minute before answering 429."""
     training: bool = True
     """Phone simulator and training-mode webhooks (never in production)."""
+    layers: tuple[str, ...] = (str(DEFAULT_INSTANCE_PATH / "layers"),)
+    """Boundary layers and gazetteers (files or folders) loaded on top of the embedded GeoNames towns;
+    `dalili geo import` puts files in the default folder."""
     countries: tuple[str, ...] = ("SS", "SD", "CF", "CD", "ML", "LB", "CY", "XK")
     """ISO 3166 alpha-2 codes of the countries this deployment serves (gazetteer scope)."""
     default_language: str = "en"

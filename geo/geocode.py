@@ -23,14 +23,13 @@ from typing import Any, TextIO, cast
 
 from geo.gazetteer import (
     DEFAULT_COUNTRIES,
-    Candidate,
     Gazetteer,
     GazetteerFormatError,
-    GazetteerGeocoder,
     combine_gazetteers,
     embedded_gazetteer,
     read_gazetteer_csv,
 )
+from geo.geocoder import Candidate, GazetteerGeocoder
 from geo.placenames import load_place_words
 from geo.types import AreaLocator
 

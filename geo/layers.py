@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 
 from geo.crs import WGS84
-from geo.gazetteer import normalise_place
+from geo.placenames import normalise_place
 
 LayerKind = Literal["admin", "sector", "special"]
 PcodeTable = Mapping[tuple[int, str], str]

@@ -32,8 +32,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from geo.gazetteer import GazetteerEntry, GazetteerGeocoder, distance_km, read_gazetteer_csv
+from geo.gazetteer import GazetteerEntry, read_gazetteer_csv
 from geo.geocode import load_layers, resolve_record
+from geo.geocoder import GazetteerGeocoder, distance_km
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"

@@ -8,15 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from geo.gazetteer import (
-    GazetteerEntry,
-    GazetteerGeocoder,
-    GeocodeResult,
-    combine_gazetteers,
-    distance_km,
-    read_gazetteer_csv,
-)
+from geo.gazetteer import GazetteerEntry, combine_gazetteers, read_gazetteer_csv
 from geo.geocode import load_layers, run
+from geo.geocoder import GazetteerGeocoder, GeocodeResult, distance_km
 from geo.placenames import normalise_place
 
 pytestmark = pytest.mark.integration

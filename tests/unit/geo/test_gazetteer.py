@@ -10,17 +10,16 @@ from geo.gazetteer import (
     Gazetteer,
     GazetteerEntry,
     GazetteerFormatError,
-    GazetteerGeocoder,
     PlaceAlias,
-    TownGazetteer,
     combine_gazetteers,
     country_code,
     embedded_gazetteer,
-    max_edits,
-    normalise_place,
     read_gazetteer_csv,
     read_gazetteers,
 )
+from geo.geocoder import GazetteerGeocoder, TownGazetteer
+from geo.place_index import max_edits
+from geo.placenames import normalise_place
 
 pytestmark = pytest.mark.unit
 

@@ -9,18 +9,9 @@ from typing import Any
 
 import pytest
 
-from geo.gazetteer import (
-    AdminArea,
-    Gazetteer,
-    GazetteerEntry,
-    GazetteerGeocoder,
-    Geocoder,
-    GeocodeResult,
-    PlaceAlias,
-    PlaceMatch,
-    distance_km,
-)
+from geo.gazetteer import AdminArea, Gazetteer, GazetteerEntry, PlaceAlias
 from geo.geocode import load_layers, resolve_record, run
+from geo.geocoder import GazetteerGeocoder, Geocoder, GeocodeResult, distance_km
 from geo.types import AreaAssignment, NamedArea
 
 pytestmark = pytest.mark.unit
@@ -105,9 +96,8 @@ def test_a_misspelling_of_the_first_letter_is_still_found() -> None:
     assert found("near Akajo Keji").name == "Kajo Keji"
 
 
-def test_the_result_keeps_the_old_placematch_fields() -> None:
+def test_the_result_carries_the_place_its_position_and_how_sure_it_is() -> None:
     result = found("armed men in Yei")
-    assert PlaceMatch is GeocodeResult
     assert (result.name, result.country, result.lon, result.lat) == ("Yei", "SS", 30.68, 4.09)
     assert (result.precision, result.matched) == (1, "yei")
     assert 0 < result.confidence <= 1
