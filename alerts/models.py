@@ -214,7 +214,8 @@ class Incident(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
     precision: Mapped[int | None] = mapped_column(SmallInteger)
-    admin_pcodes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    areas: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    """Admin P-codes and names per level and the sector: {"adm1_pcode": …, "adm1_name": …, "sector": …}."""
     first_reported_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deadline_at: Mapped[datetime]
@@ -252,7 +253,7 @@ class Report(Base):
     place_name: Mapped[str | None] = mapped_column(String(200))
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
-    admin_pcodes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    areas: Mapped[dict[str, Any]] = mapped_column(default=dict)
     precision: Mapped[int | None] = mapped_column(SmallInteger)
     flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
     priority: Mapped[str] = mapped_column(String(2))

@@ -26,12 +26,12 @@ from alerts.audit import record_event
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
 from alerts.models import InboundMessage, Incident, Network, Report, Reporter
+from alerts.ports import Places
 from alerts.taxonomy import FALLBACK, Category, Taxonomy, parse_structured
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import REVIEW_DEADLINES
 from alerts.workflow import check_transition
-from geo.geocoder import Geocoder
 
 logger = logging.getLogger(__name__)
 
@@ -159,9 +159,20 @@ def read_message(content: dict[str, Any], taxonomy: Taxonomy) -> Reading:
     return Reading(category, category.priority, text, place_query, flags)
 
 
-def process_inbound(
-    inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geocoder: Geocoder
-) -> int | None:
+def area_fields(
+    pcodes: dict[str, str], names: dict[str, str], sector: str | None, special: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Flat, export-ready area fields: adm1_pcode, adm1_name, …, sector, special (R40, R45)."""
+    fields = {f"{level}_pcode": code for level, code in pcodes.items()}
+    fields |= {f"{level}_name": name for level, name in names.items()}
+    if sector:
+        fields["sector"] = sector
+    if special:
+        fields["special_area"] = "; ".join(special)
+    return fields
+
+
+def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geocoder: Places) -> int | None:
     """Turn a stored inbound message into a report and its incident; idempotent per message.
 
     None when the message is kept for review instead (a missed call from an unknown number).
@@ -188,6 +199,7 @@ def process_inbound(
         lon, lat = message.content.get("lon"), message.content.get("lat")
         precision = 1 if lon is not None and lat is not None else None
         place_name: str | None = None
+        areas: dict[str, str] = {}
         flags = dict(reading.flags)
         if not (reporter and reporter.registered):
             flags["unregistered_sender"] = True  # accepted all the same (R10); reviewers weigh it
@@ -203,6 +215,9 @@ def process_inbound(
             lon, lat, place_name, country = place.lon, place.lat, place.name, place.country
             precision = place.precision if reading.place_query else 2  # a home area is not the scene
             flags["geocode_confidence"] = place.confidence
+            areas = area_fields(place.pcodes, place.names, place.sector)
+        elif precision == 1 and lon is not None and lat is not None and (found := geocoder.locate(lon, lat)):
+            areas = area_fields(found.pcodes, found.names, found.sector, found.special_areas)  # a pin
 
         incident = Incident(
             category=reading.category.code,
@@ -211,6 +226,7 @@ def process_inbound(
             priority=reading.priority,
             country=country,
             place_name=place_name,
+            areas=areas,
             lon=lon,
             lat=lat,
             precision=precision,
@@ -232,6 +248,7 @@ def process_inbound(
             text=reading.text,
             language=reporter.language if reporter else None,
             place_name=place_name,
+            areas=areas,
             lon=lon,
             lat=lat,
             precision=precision,
@@ -302,7 +319,7 @@ def _report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: T
         "lon": report.lon,
         "lat": report.lat,
         "precision": report.precision,
-        "admin_pcodes": report.admin_pcodes,
+        "areas": report.areas,
         "flags": report.flags,
         "training": report.training,
     }

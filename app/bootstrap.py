@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +20,40 @@ from channels.base import Sender
 from channels.messages import Messages, load_messages
 from channels.ussd_menu import Menus, load_menus
 from config.settings import Settings
-from geo.geocoder import Geocoder, TownGazetteer
+from geo.admin_areas import AdminAreas
+from geo.geocoder import GazetteerGeocoder, GeocodeResult
+from geo.loading import load_layers
+from geo.types import AreaAssignment
+
+logger = logging.getLogger(__name__)
+
+
+class LazyGeocoder:
+    """Loads the deployment's layers on first use: processes that never geocode never pay for it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._loaded_layers: tuple[GazetteerGeocoder, AdminAreas | None] | None = None
+        self._lock = threading.Lock()
+
+    def _loaded(self) -> tuple[GazetteerGeocoder, AdminAreas | None]:
+        with self._lock:
+            if self._loaded_layers is None:
+                paths = [Path(path) for path in self._settings.layers]
+                gazetteer, locator = load_layers(
+                    paths, countries=self._settings.countries, report=logger.info
+                )
+                self._loaded_layers = GazetteerGeocoder(gazetteer, locator=locator), locator
+            return self._loaded_layers
+
+    def geocode(
+        self, text: str, country: str | None, *, home_area: str | None = None, network_area: str | None = None
+    ) -> GeocodeResult | None:
+        return self._loaded()[0].geocode(text, country, home_area=home_area, network_area=network_area)
+
+    def locate(self, lon: float, lat: float) -> AreaAssignment | None:
+        locator = self._loaded()[1]
+        return locator.locate(lon, lat) if locator is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +63,7 @@ class Services:
     session_factory: sessionmaker[Session]
     queues: JobQueues
     taxonomy: Taxonomy
-    geocoder: Geocoder
+    geocoder: LazyGeocoder
     vault: Vault
     messages: Messages
     """Reporter-facing templates, keywords and the deny-list."""
@@ -48,7 +84,7 @@ def build_services(settings: Settings) -> Services:
         session_factory=make_session_factory(engine),
         queues=queues,
         taxonomy=load_taxonomy(),
-        geocoder=TownGazetteer(settings.countries),
+        geocoder=LazyGeocoder(settings),
         vault=Vault(settings.vault_keys),
         messages=load_messages(),
         menus=load_menus(),

@@ -17,6 +17,7 @@ from alerts.contacts import create_network, register_monitor
 from alerts.models import InboundMessage, utcnow
 from alerts.vocabulary import ROLES
 from app import create_app, current_services, demo, jobs, migrate, worker
+from app.geo_commands import geo_group
 from channels.phone import canonical_address, pseudonymise
 
 
@@ -310,6 +311,9 @@ def serve(host: str, port: int) -> None:
         if child is not None:
             child.terminate()
             child.wait(timeout=10)
+
+
+main.add_command(geo_group)
 
 
 if __name__ == "__main__":

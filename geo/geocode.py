@@ -14,101 +14,15 @@ admin layers that give P-codes and sectors.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO, cast
+from typing import Any, TextIO
 
-from geo.gazetteer import (
-    DEFAULT_COUNTRIES,
-    Gazetteer,
-    GazetteerFormatError,
-    combine_gazetteers,
-    embedded_gazetteer,
-    read_gazetteer_csv,
-)
 from geo.geocoder import Candidate, GazetteerGeocoder
+from geo.loading import load_layers
 from geo.placenames import load_place_words
-from geo.types import AreaLocator
-
-BOUNDARY_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"}
-
-
-def layer_files(paths: Iterable[Path]) -> list[Path]:
-    """Files named, and the gazetteer or boundary files inside folders named, in a stable order."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(
-                sorted(p for p in path.iterdir() if p.suffix.lower() in BOUNDARY_SUFFIXES | {".csv"})
-            )
-        else:
-            files.append(path)
-    return files
-
-
-_LAYER_MODULES = ("geo.layers", "geo.admin_areas")
-"""Where the admin-layer reader lives; looked up at run time so the CLI works without it."""
-
-
-def _layer_function(name: str) -> Any | None:
-    for module in _LAYER_MODULES:
-        try:
-            found = getattr(importlib.import_module(module), name, None)
-        except ImportError:
-            continue
-        if found is not None:
-            return found
-    return None
-
-
-def _boundaries(files: Sequence[Path], pcode_lists: Sequence[Path], err: TextIO) -> AreaLocator | None:
-    """Admin layers through geo.layers / geo.admin_areas, or None (with a note) when they cannot load."""
-    if not files:
-        return None
-    read_layer, admin_areas = _layer_function("read_layer"), _layer_function("AdminAreas")
-    if read_layer is None or admin_areas is None:
-        print(
-            "geocode: boundary layers skipped: no admin-layer reader (geo.layers, geo.admin_areas)", file=err
-        )
-        return None
-    options: dict[str, Any] = {}
-    read_pcode_table = _layer_function("read_pcode_table")
-    if pcode_lists and read_pcode_table is not None:  # geoBoundaries layers have names, not P-codes
-        options["pcode_table"] = read_pcode_table(pcode_lists[0])
-    frames = []
-    for path in files:
-        try:
-            loaded = read_layer(path, **options)
-        except Exception as error:  # one bad layer must not stop the others
-            print(f"geocode: boundary layer {path} skipped: {error}", file=err)
-            continue
-        frames.append(loaded[0] if isinstance(loaded, tuple) else loaded)
-    return cast(AreaLocator, admin_areas(frames)) if frames else None
-
-
-def load_layers(
-    paths: Iterable[Path], *, embedded: bool = True, err: TextIO = sys.stderr
-) -> tuple[Gazetteer, AreaLocator | None]:
-    """The embedded default plus every gazetteer in ``paths``, and a locator over their boundaries."""
-    gazetteers = [embedded_gazetteer(DEFAULT_COUNTRIES)] if embedded else []
-    boundaries: list[Path] = []
-    pcode_lists: list[Path] = []
-    for path in layer_files(paths):
-        if path.suffix.lower() in BOUNDARY_SUFFIXES:
-            boundaries.append(path)
-            continue
-        try:
-            gazetteer = read_gazetteer_csv(path)
-        except (GazetteerFormatError, OSError, UnicodeDecodeError) as error:
-            print(f"geocode: layer {path} skipped: {error}", file=err)
-            continue
-        if gazetteer.areas:
-            pcode_lists.append(path)
-        gazetteers.append(gazetteer)
-    return combine_gazetteers(gazetteers), _boundaries(boundaries, pcode_lists, err)
 
 
 def candidate_json(candidate: Candidate) -> dict[str, Any]:
@@ -204,7 +118,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--min-confidence", type=float, default=None, help="below it a place is left unresolved"
     )
     args = parser.parse_args(argv)
-    gazetteer, locator = load_layers(args.layers, embedded=not args.no_embedded)
+    gazetteer, locator = load_layers(
+        args.layers,
+        embedded=not args.no_embedded,
+        report=lambda line: print(f"geocode: {line}", file=sys.stderr),
+    )
     languages = tuple(args.languages.split(",")) if args.languages else None
     options: dict[str, Any] = {} if args.min_confidence is None else {"min_confidence": args.min_confidence}
     geocoder = GazetteerGeocoder(gazetteer, locator=locator, words=load_place_words(languages), **options)

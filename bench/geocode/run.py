@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from geo.gazetteer import GazetteerEntry, read_gazetteer_csv
-from geo.geocode import load_layers, resolve_record
+from geo.geocode import resolve_record
 from geo.geocoder import GazetteerGeocoder, distance_km
+from geo.loading import load_layers
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"

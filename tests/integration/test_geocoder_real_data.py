@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from geo.gazetteer import GazetteerEntry, combine_gazetteers, read_gazetteer_csv
-from geo.geocode import load_layers, run
+from geo.geocode import run
 from geo.geocoder import GazetteerGeocoder, GeocodeResult, distance_km
+from geo.loading import load_layers
 from geo.placenames import normalise_place
 
 pytestmark = pytest.mark.integration
@@ -141,7 +142,7 @@ def test_gibberish_is_unresolved(geocoder: GazetteerGeocoder) -> None:
 
 @pytest.mark.skipif(not BOUNDARIES.is_dir(), reason="no boundary files")
 def test_the_cli_with_gazetteer_and_boundary_layers(entries: tuple[GazetteerEntry, ...]) -> None:
-    err = io.StringIO()
+    notes: list[str] = []
     gazetteer, locator = load_layers(
         [
             SETTLEMENTS,
@@ -149,9 +150,9 @@ def test_the_cli_with_gazetteer_and_boundary_layers(entries: tuple[GazetteerEntr
             BOUNDARIES / "ssd_adm1_geoboundaries.geojson",
             BOUNDARIES / "ssd_adm2_geoboundaries.geojson",
         ],
-        err=err,
+        report=notes.append,
     )
-    assert locator is not None, err.getvalue()
+    assert locator is not None, notes
     out = io.StringIO()
     lines = [
         json.dumps({"id": 1, "text": "near Murgan", "reporter_area": "Jur River"}),

@@ -72,7 +72,7 @@ def upgrade() -> None:
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column("precision", sa.SmallInteger(), nullable=True),
         sa.Column(
-            "admin_pcodes",
+            "areas",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
@@ -259,7 +259,7 @@ def upgrade() -> None:
         sa.Column("lon", sa.Float(), nullable=True),
         sa.Column("lat", sa.Float(), nullable=True),
         sa.Column(
-            "admin_pcodes",
+            "areas",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
@@ -433,7 +433,7 @@ def _add_postgis_layer() -> None:
         """
         CREATE VIEW verified_incidents AS
         SELECT id, category, status, priority, credibility, country, place_name, precision,
-               admin_pcodes::text AS admin_pcodes, first_reported_at, updated_at, geom
+               areas::text AS areas, first_reported_at, updated_at, geom
         FROM incidents
         WHERE status IN ('verified', 'response_dispatched', 'closed')
           AND NOT restricted AND NOT training
