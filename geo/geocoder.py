@@ -195,12 +195,17 @@ class GazetteerGeocoder:
             if has_other and in_mention(hit):
                 score -= _MENTION_PENALTY  # "Majok, Aweil East": the county is context, Majok the place
             ranked.append((score, hit))
+
+        def order(pair: tuple[float, _Hit]) -> tuple[float, str, int]:
+            # a total order: equal scores fall back on the name, then the gazetteer's own order
+            return -pair[0], index.entries[pair[1].entry].name, pair[1].entry
+
         if mentioned or home or network:
-            ranked.sort(key=lambda pair: -pair[0])
+            ranked.sort(key=order)
             ranked = [
                 (s + self._prior(h.entry, mentioned, home, network, n), h) for n, (s, h) in enumerate(ranked)
             ]
-        ranked.sort(key=lambda pair: (-pair[0], index.entries[pair[1].entry].name))
+        ranked.sort(key=order)
         kept = self._distinct(ranked)
         candidates = tuple(self._candidate(score, hit) for score, hit in kept)
         best_score, best = kept[0]

@@ -42,7 +42,8 @@ class _Block:
 
     def __init__(self, keys: Iterable[str]) -> None:
         tables: dict[str, defaultdict[str, list[str]]] = {n: defaultdict(list) for n in ("1", "12", "23")}
-        for key in sorted(set(keys), key=len):
+        # length, then the key itself: ties at a fuzzy lookup's limit must not depend on the hash seed
+        for key in sorted(set(keys), key=lambda k: (len(k), k)):
             tables["1"][key[0]].append(key)
             tables["12"][key[:2]].append(key)
             tables["23"][key[1:3]].append(key)
@@ -89,7 +90,7 @@ class PlaceIndex:
             for alternate in entry.alternate_names:
                 self._add(normalise_place(alternate), i, _ALTERNATE_SCORE, ALIAS)
         for key in list(self.keys):
-            for form in _forms(key, words):
+            for form in sorted(_forms(key, words)):
                 for i, (score, how) in list(self.keys[key].items()):
                     self._add(form, i, min(score, _FORM_SCORE), how if how == AREA else ALIAS)
         self._link_aliases(gazetteer.aliases)

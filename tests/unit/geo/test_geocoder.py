@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,12 +313,61 @@ def test_cli_layers_load_csv_files_and_folders_and_skip_what_they_cannot_read(tm
     )
     (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
     (tmp_path / "broken.geojson").write_text("{not json")
-    err = io.StringIO()
-    gazetteer, locator = load_layers([tmp_path], embedded=False, err=err)
+    reported: list[str] = []
+    gazetteer, locator = load_layers([tmp_path], embedded=False, report=reported.append)
     assert [(a.alias, a.place) for a in gazetteer.aliases] == [("Konyo Konyo", "Konyokonyo market")]
     assert locator is None
-    assert "notes.csv skipped" in err.getvalue()
-    assert "broken.geojson skipped" in err.getvalue()
+    assert any("notes.csv skipped" in line for line in reported)
+    assert any("broken.geojson skipped" in line for line in reported)
     result = GazetteerGeocoder(gazetteer).geocode("shooting at konyo konyo", "SS")
     assert result is not None
     assert distance_km(result.lon, result.lat, 31.6, 4.85) < 0.1
+
+
+_HASH_SEED_PROBE = """
+import json
+from geo.gazetteer import Gazetteer, GazetteerEntry
+from geo.geocoder import GazetteerGeocoder
+
+entries, texts = [], []
+for k, (base, county) in enumerate((("torit", "Torit"), ("malual", "Aweil East"), ("bentiu", "Rubkona"))):
+    letters = [c for c in "abdeghiklmnoprstuwy" if c not in base[1:4:2]]  # none squashes into the query
+    for n, x in enumerate(letters):
+        for m, middle in enumerate((x, "z" + x)):  # "toxit" and "tozxit" are both one edit from "tozit"
+            name = (base[:2] + middle + base[3:]).title()
+            lon, lat = 27 + 0.2 * n + 0.07 * m, 5.0 + k
+            entries.append(GazetteerEntry(name, lon, lat, "SS", "village", admin_names={"adm2": county}))
+            entries.append(GazetteerEntry(name, lon + 3, lat, "CF", "village"))
+    query = base[:2] + "z" + base[3:]
+    texts += [query, f"near {query.upper()}", f"{query.title()} market", query[:2] + "zz" + query[3:]]
+    texts.append(query[1:])  # its first letter lost
+geocoder = GazetteerGeocoder(Gazetteer(entries=tuple(entries)))
+out = []
+for text in texts:
+    for country, home in (("SS", None), (None, None), ("SS", "Torit")):
+        found = geocoder.resolve(text, country, home_area=home)
+        best = found.result and (found.result.name, found.result.lon, found.result.confidence)
+        out.append([text, best, [(c.name, c.lon, c.score, c.matched) for c in found.candidates]])
+print(json.dumps(out))
+"""
+
+
+def test_results_do_not_depend_on_the_hash_seed() -> None:
+    # Dozens of names one edit from each query: more than a fuzzy lookup keeps, so which ones it keeps
+    # (and so the alternatives and confidence) once followed the iteration order of a set of strings.
+    root = Path(__file__).resolve().parents[3]
+    outputs = []
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", _HASH_SEED_PROBE],
+            cwd=root,
+            env=os.environ | {"PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        outputs.append(done.stdout)
+    rows = json.loads(outputs[0])
+    assert len(rows) == 45
+    assert sum(len(candidates) == 12 for _, _, candidates in rows) >= 30  # the lookups are crowded
+    assert outputs[0] == outputs[1]
