@@ -40,6 +40,8 @@ REF_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 REF_LENGTH = 5
 MAX_PAGE = 500
 """Largest page a list call returns."""
+PLACE_CANDIDATES = 5
+"""How many candidate places an unresolved report keeps for the reviewer."""
 MISSED_CALL_PRIORITY = "P2"
 """A missed call from a monitor asks for a call back: reviewed within two hours (DOMAIN.md §4.1)."""
 
@@ -216,6 +218,13 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
             precision = place.precision if reading.place_query else 2  # a home area is not the scene
             flags["geocode_confidence"] = place.confidence
             areas = area_fields(place.pcodes, place.names, place.sector)
+        elif precision is None and query:
+            # Nothing trusted enough: the report stays in the queue with the places a reviewer can pick.
+            flags["place_unresolved"] = True
+            flags["place_candidates"] = [
+                {"place": c.name, "lon": c.lon, "lat": c.lat, "country": c.country}
+                for c in geocoder.candidates(query, country, home_area=home_area)[:PLACE_CANDIDATES]
+            ]
         elif precision == 1 and lon is not None and lat is not None and (found := geocoder.locate(lon, lat)):
             areas = area_fields(found.pcodes, found.names, found.sector, found.special_areas)  # a pin
 

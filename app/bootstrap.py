@@ -21,7 +21,7 @@ from channels.messages import Messages, load_messages
 from channels.ussd_menu import Menus, load_menus
 from config.settings import Settings
 from geo.admin_areas import AdminAreas
-from geo.geocoder import GazetteerGeocoder, GeocodeResult
+from geo.geocoder import Candidate, GazetteerGeocoder, GeocodeResult
 from geo.loading import load_layers
 from geo.types import AreaAssignment
 
@@ -50,6 +50,11 @@ class LazyGeocoder:
         self, text: str, country: str | None, *, home_area: str | None = None, network_area: str | None = None
     ) -> GeocodeResult | None:
         return self._loaded()[0].geocode(text, country, home_area=home_area, network_area=network_area)
+
+    def candidates(
+        self, text: str, country: str | None, *, home_area: str | None = None
+    ) -> tuple[Candidate, ...]:
+        return self._loaded()[0].candidates(text, country, home_area=home_area)
 
     def locate(self, lon: float, lat: float) -> AreaAssignment | None:
         locator = self._loaded()[1]

@@ -64,8 +64,9 @@ class Settings:
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30
     """Messages per reporter per minute triaged at once; more are stored and held for review."""
-    source_rate_limit: int = 6000
-    """Webhook requests per source address per minute before answering 429."""
+    source_rate_limit: int = 60000
+    """Webhook requests per source address per minute before answering 429: a flood guard set well
+    above what one provider gateway sends (1,000 a second)."""
     training: bool = True
     """Phone simulator and training-mode webhooks (never in production)."""
     layers: tuple[str, ...] = (str(DEFAULT_INSTANCE_PATH / "layers"),)

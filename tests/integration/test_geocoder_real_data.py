@@ -169,3 +169,28 @@ def test_the_cli_with_gazetteer_and_boundary_layers(entries: tuple[GazetteerEntr
         {"adm1": "SS06", "adm2": "SS0609"},
         1,
     )
+
+
+MISSION_SITES = DATA / "missions" / "un_mission_sites_geopko_v2.3_summary.csv"
+
+
+@pytest.mark.skipif(not MISSION_SITES.exists(), reason="../shared/data/missions not available")
+def test_unmiss_team_sites_are_found_where_the_mission_placed_them() -> None:
+    import csv
+
+    gazetteer, locator = load_layers([SETTLEMENTS])
+    geocoder = GazetteerGeocoder(gazetteer, locator=locator)
+    with MISSION_SITES.open(encoding="utf-8") as f:
+        sites = [row for row in csv.DictReader(f) if row["country"] == "South Sudan"]
+    found = {row["location"]: geocoder.geocode(row["location"], "SS") for row in sites}
+    assert all(place is not None for place in found.values()), [
+        name for name, p in found.items() if p is None
+    ]
+    near = [
+        row["location"]
+        for row in sites
+        if (place := found[row["location"]]) is not None
+        and distance_km(place.lon, place.lat, float(row["longitude"]), float(row["latitude"])) <= 10
+    ]
+    # Some site names are shared by several settlements (Leer, Pariang): text alone cannot tell them apart.
+    assert len(near) / len(sites) >= 0.85, sorted(set(found) - set(near))

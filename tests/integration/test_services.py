@@ -15,6 +15,7 @@ from alerts.models import AuditEvent, InboundMessage, Incident, Report, Reporter
 from alerts.services import change_incident_status, list_reports, process_inbound, record_inbound
 from alerts.workflow import InvalidTransition
 from app.bootstrap import Services
+from geo.geocoder import Candidate
 from tests.factories import add_reporter, inbound, random_sid, report
 
 pytestmark = pytest.mark.integration
@@ -79,6 +80,42 @@ class TestProcessInbound:
             stored = uow.session.get(Report, report(services, "ATK Juba"))
             assert stored is not None
             assert stored.flags["unregistered_sender"] is True
+
+    def test_a_place_nobody_can_pin_down_keeps_its_candidates_for_the_reviewer(
+        self, services: Services
+    ) -> None:
+        class Undecided:
+            """Two villages called Majok, and nothing in the text to choose between them."""
+
+            def geocode(self, text: str, country: str | None, **_: str | None) -> None:
+                return None
+
+            def candidates(self, text: str, country: str | None, **_: str | None) -> tuple[Candidate, ...]:
+                return tuple(
+                    Candidate("Majok", "SS", lon, 8.5, "village", 1.0, "majok", "exact")
+                    for lon in (27.1, 28.9)
+                )
+
+            def locate(self, lon: float, lat: float) -> None:
+                return None
+
+        inbound_id = inbound(services, "ATK Majok")
+        report_id = process_inbound(
+            inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=Undecided()
+        )
+        with services.uow() as uow:
+            stored = uow.session.get(Report, report_id)
+            assert stored is not None
+            assert stored.place_name is None
+            assert stored.flags["place_unresolved"] is True
+            assert [c["lon"] for c in stored.flags["place_candidates"]] == [27.1, 28.9]
+
+    def test_text_without_any_place_is_kept_for_a_reviewer_to_place(self, services: Services) -> None:
+        with services.uow() as uow:
+            stored = uow.session.get(Report, report(services, "they came at night"))
+            assert stored is not None
+            assert (stored.place_name, stored.lon, stored.precision) == (None, None, None)
+            assert stored.flags["place_unresolved"] is True
 
     def test_triage_is_idempotent(self, services: Services) -> None:
         inbound_id = inbound(services, "4 Bor armed men")
