@@ -48,6 +48,21 @@ def take_message(
     receive(parsed, source=source, reply_to=reply_to(parsed), training=training)
 
 
+def take_missed_call(provider: str, call_id: str, reporter_key: str) -> None:
+    """A "beep" asks for a call back: stored like a message (the worker decides if she is a monitor)."""
+    receive(
+        ParsedInbound(
+            provider=provider,
+            channel="voice",
+            provider_message_id=call_id,
+            reporter_key=reporter_key,
+            content={"missed_call": True},
+        ),
+        source=request.remote_addr or "",
+        training=training_request(),
+    )
+
+
 def record_status(update: StatusUpdate | None, *, opted_out: bool) -> None:
     """Keep a delivery callback; an unknown status (None) is only logged by the parser."""
     if update is not None:

@@ -11,13 +11,11 @@ from flask import Response, request
 from alerts.models import UssdSession
 from alerts.services import ref_for
 from app import current_services, jobs
-from app.intake import receive
 from app.ussd_state import load_hop_state, remember_for_resume
-from app.webhooks import bp, identity, record_status, take_message, training_request
+from app.webhooks import bp, identity, record_status, take_message, take_missed_call, training_request
 from channels.africastalking import sms, ussd
 from channels.africastalking.auth import check_webhook
 from channels.africastalking.voice import REJECT_RESPONSE, parse_call
-from channels.base import ParsedInbound
 from channels.ussd_menu import LanguageChange, PlaceOption, Submission, next_screen
 
 
@@ -162,15 +160,5 @@ def at_voice() -> Response:
     _authorize()
     call = parse_call(request.form, **identity())
     if call.is_active:  # the last callback of a call (isActive=0) only reports its duration
-        receive(
-            ParsedInbound(
-                provider="africastalking",
-                channel="voice",
-                provider_message_id=call.session_id,
-                reporter_key=call.reporter_key,
-                content={"missed_call": True},
-            ),
-            source=request.remote_addr or "",
-            training=training_request(),
-        )
+        take_missed_call(call.provider, call.session_id, call.reporter_key)
     return Response(REJECT_RESPONSE, mimetype="application/xml")

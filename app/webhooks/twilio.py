@@ -7,9 +7,7 @@ import logging
 from flask import Response, request
 
 from app import current_services
-from app.intake import receive
-from app.webhooks import FORM, bp, identity, record_status, take_message, training_request
-from channels.base import ParsedInbound
+from app.webhooks import FORM, bp, identity, record_status, take_message, take_missed_call
 from channels.errors import PayloadInvalid
 from channels.twilio import inbound as twilio
 from channels.twilio.status import is_opt_out, parse_status
@@ -54,15 +52,5 @@ def twilio_voice() -> Response:
     """A missed call ("beep"): rejected unanswered, so it costs her nothing; a call-back alert follows."""
     _verify()
     call = parse_call(request.form, **identity())
-    receive(
-        ParsedInbound(
-            provider="twilio",
-            channel="voice",
-            provider_message_id=call.call_sid,
-            reporter_key=call.reporter_key,
-            content={"missed_call": True},
-        ),
-        source=request.remote_addr or "",
-        training=training_request(),
-    )
+    take_missed_call(call.provider, call.call_sid, call.reporter_key)
     return Response(REJECT_TWIML, mimetype="text/xml")
