@@ -23,33 +23,24 @@ the p99 target (at most 50 ms per hop); sessions completed against ``ussd-*`` jo
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.parse
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import redis
 
 from app.ussd_state import save_profile
-from bench.intake.run import TRIVIAL, free_port, reset_database, wait_ready
+from bench import common
 from channels.phone import pseudonymise
 from channels.ussd_menu import PlaceOption
 from config.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "bench" / "results"
 WRK_SCRIPT = Path(__file__).with_name("wrk_ussd.lua")
-BIN = Path(sys.executable).parent
 TOKEN = "bench-token"
 USSD = "/webhooks/africastalking/ussd"
-WORKERS = 2
 TARGET_P99_MS = 50.0
 STEPS = ("open", "category", "place", "time", "send")
 
@@ -90,17 +81,6 @@ def seed_profiles(client: redis.Redis, settings: Settings, homes: dict[str, str]
         pipe.execute()
 
 
-def run_wrk(wrk: str, url: str, args: argparse.Namespace, *script_args: str) -> dict[str, Any]:
-    """Run wrk with one connection per thread and return the JSON line printed by wrk_ussd.lua's done()."""
-    command = [wrk, "--latency", f"-t{args.sessions}", f"-c{args.sessions}", f"-d{args.duration}s"]
-    command += ["-s", str(WRK_SCRIPT), url, "--", *script_args]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    result: dict[str, Any] = json.loads(next(line for line in output.splitlines() if line.startswith("{")))
-    result["requests_per_s"] = result["requests"] / result["duration_s"]
-    result["wrk_report"] = output
-    return result
-
-
 def queued_jobs(client: redis.Redis) -> dict[str, int]:
     queue = [job if isinstance(job, str) else job.decode() for job in client.lrange("rq:queue:intake", 0, -1)]
     return {
@@ -121,68 +101,44 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--prepared", type=int, default=60_000, help="distinct sessions to prepare")
     args = parser.parse_args(argv)
 
-    wrk = shutil.which("wrk")
-    if wrk is None:
-        sys.exit("wrk not found: install it with `apt-get install wrk`")
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    log_path = RESULTS / f"ussd-{stamp}.gunicorn.log"
+    wrk = common.require_wrk()
+    stamp, log_path = common.results_path("ussd")
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DALILI_")}
-    env |= {
-        "DALILI_DATABASE_URL": args.database_url,
-        "DALILI_REDIS_URL": args.redis_url,
-        "DALILI_PUBLIC_URL": base,
-        "DALILI_AT_WEBHOOK_TOKEN": TOKEN,
-        "DALILI_LOG_LEVEL": "WARNING",
-    }
+    port = common.free_port()
+    base = common.local_url(port)
+    env = common.deployment_env(base, args.database_url, args.redis_url, {"DALILI_AT_WEBHOOK_TOKEN": TOKEN})
     client = redis.Redis.from_url(args.redis_url)
+    common.prepare(args.database_url, args.redis_url, env)
 
-    print(f"resetting database and Redis; migrating ({args.database_url})", file=sys.stderr)
-    reset_database(args.database_url)
-    client.flushdb()
-    migrate = [str(BIN / "dalili"), "db", "upgrade"]
-    subprocess.run(migrate, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-
-    with tempfile.TemporaryDirectory(prefix="dalili-bench-") as tmp, log_path.open("wb") as log:
+    with tempfile.TemporaryDirectory(prefix="dalili-bench-") as tmp:
         sessions_file = Path(tmp) / "sessions.tsv"
         print(f"preparing {args.prepared} distinct sessions; caching their profiles", file=sys.stderr)
         homes = write_sessions(sessions_file, args.prepared)
         seed_profiles(client, Settings.from_env(env), homes)
-        server = subprocess.Popen(
-            [BIN / "gunicorn", "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "app:create_app()"],
-            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            wait_ready(base, server, log_path)
+        # One connection per wrk thread: the script keeps one session going on each.
+        load = {"threads": args.sessions, "connections": args.sessions, "duration": args.duration}
+        with common.serving(port, env, log_path):
             print(f"wrk: {args.sessions} USSD sessions on POST {USSD} for {args.duration} s", file=sys.stderr)
             url = f"{base}{USSD}?token={TOKEN}"
-            ussd = run_wrk(wrk, url, args, str(sessions_file), str(args.sessions))
-            print(f"wrk: GET {TRIVIAL} for {args.duration} s", file=sys.stderr)
-            trivial = run_wrk(wrk, base + TRIVIAL, args)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            ussd = common.run_wrk(wrk, WRK_SCRIPT, url, str(sessions_file), str(args.sessions), **load)
+            print(f"wrk: GET {common.TRIVIAL} for {args.duration} s", file=sys.stderr)
+            trivial = common.run_wrk(wrk, WRK_SCRIPT, base + common.TRIVIAL, **load)
     jobs = queued_jobs(client)
 
     def row(name: str, rate: float, p50: float, p99: float, errors: int | str) -> None:
         print(f"{name:<40} {rate:>9.1f} {p50:>8.2f} {p99:>8.2f} {errors:>7}")
 
     print(f"\n{'endpoint':<40} {'hops/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
-    for name, r in ((f"POST {USSD}", ussd), (f"GET {TRIVIAL} (req/s)", trivial)):
+    for name, r in ((f"POST {USSD}", ussd), (f"GET {common.TRIVIAL} (req/s)", trivial)):
         row(name, r["requests_per_s"], r["p50_ms"], r["p99_ms"], sum(r["errors"].values()))
         for step in STEPS:
             if s := r["steps"].get(step):
                 row(f"  hop: {step}", s["count"] / r["duration_s"], s["p50_ms"], s["p99_ms"], "")
     errors = ussd["errors"]
     if sum(errors.values()) or ussd["lost"]:
-        print(f"USSD errors: {errors}, hops unanswered: {ussd['lost']}; see {log_path.relative_to(ROOT)}")
+        print(
+            f"USSD errors: {errors}, hops unanswered: {ussd['lost']}; see {log_path.relative_to(common.ROOT)}"
+        )
     verdict = "met" if ussd["p99_ms"] <= TARGET_P99_MS else "NOT met"
     print(f"\np99 per USSD hop: {ussd['p99_ms']:.2f} ms  (target <= {TARGET_P99_MS:.0f} ms: {verdict})")
     print(
@@ -201,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
         "timestamp": stamp,
         "config": {
             "duration_s": args.duration, "sessions": args.sessions, "wrk_threads": args.sessions,
-            "gunicorn_workers": WORKERS, "cpus": os.cpu_count(), "sessions_prepared": args.prepared,
+            "gunicorn_workers": common.WORKERS, "cpus": os.cpu_count(), "sessions_prepared": args.prepared,
             "database_url": args.database_url, "redis_url": args.redis_url,
             "gunicorn_cmd_args": os.environ.get("GUNICORN_CMD_ARGS", ""),
         },
@@ -212,9 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         "jobs": jobs,
         "gunicorn_log": str(log_path),
     }  # fmt: skip
-    out = RESULTS / f"ussd-{stamp}.json"
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nresults: {out.relative_to(ROOT)}")
+    common.write_results("ussd", stamp, result)
 
 
 if __name__ == "__main__":
