@@ -22,7 +22,7 @@ PLACE_WORDS_FILE = Path(__file__).with_name("data") / "place_words.toml"
 MAX_SPAN_WORDS = 4
 """Longest place name, in words, looked up in a text ("Adama Umm Kureita Var")."""
 
-_SPECIAL = str.maketrans(
+SPECIAL_LETTERS = str.maketrans(
     {
         "ɛ": "e", "Ɛ": "E", "ɔ": "o", "Ɔ": "O", "ɲ": "ny", "Ɲ": "Ny", "ŋ": "ng", "Ŋ": "Ng",
         "ß": "ss", "æ": "ae", "Æ": "Ae", "œ": "oe", "Œ": "Oe", "ø": "o", "Ø": "O", "đ": "d",
@@ -31,20 +31,22 @@ _SPECIAL = str.maketrans(
         "ة": "ه", "ى": "ي", "ـ": "",
     }
 )  # fmt: skip
+"""Letters of African-language orthographies and Arabic variants folded to their common spelling (R11)."""
 _APOSTROPHES = "'’‘`´ʼʻʿʾ"
 _RAW_TOKEN = re.compile(rf"[^\W_]+(?:[{_APOSTROPHES}]+[^\W_]*)*|[{_APOSTROPHES}]+[^\W_]+")
 _ELISION = re.compile(rf"^(qu|[ldjcs])[{_APOSTROPHES}](?=[a-z])")
 _ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th|e|eme|er|ere|ème)")
 _TRAILING_NUMBER = re.compile(r"([^\d]*[^\W\d_])(\d+)")
-_ARABIZI_PAIRS = (("3'", "gh"), ("7'", "kh"), ("5'", "kh"))
-_ARABIZI_DIGITS = str.maketrans({"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "9": "s"})
+ARABIZI_PAIRS = (("3'", "gh"), ("7'", "kh"), ("5'", "kh"))
+ARABIZI_DIGITS = str.maketrans({"2": "", "3": "", "5": "kh", "6": "t", "7": "h", "9": "s"})
+"""Arabizi digit-letters in Latin spelling (DOMAIN.md §8.3): ʿayn and hamza are dropped, as in Juba Arabic."""
 _SQUASH = re.compile(r"([^\W\d_])\1+")
 _APOSTROPHE_RUN = re.compile(f"[{_APOSTROPHES}]+")
 
 
 def _fold(text: str) -> str:
     """NFKC, special letters, accents stripped: case is kept so capitals can still be seen."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(_SPECIAL))
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).translate(SPECIAL_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -68,9 +70,9 @@ def _normalise_token(raw: str) -> Iterator[str]:
             yield from (t for t in (_SQUASH.sub(r"\1", head), trailing.group(2)) if t)
             return
     if any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token):
-        for pair, letters in _ARABIZI_PAIRS:
+        for pair, letters in ARABIZI_PAIRS:
             token = token.replace(pair, letters)
-        token = token.translate(_ARABIZI_DIGITS)
+        token = token.translate(ARABIZI_DIGITS)
     token = _SQUASH.sub(r"\1", _APOSTROPHE_RUN.sub("", token))
     if token:
         yield token
