@@ -41,12 +41,12 @@ class DemoNetwork:
 
 
 NETWORKS = (
-    DemoNetwork("Bentiu Women Peace Monitors", "SS", "+21191", ("en", "apd")),
+    DemoNetwork("Bentiu Women Peace Monitors", "SS", "+21191", ("en", "pga")),
     DemoNetwork("Réseau des femmes leaders de la Ouaka", "CF", "+23675", ("fr",)),
     DemoNetwork("Réseau Femmes et Paix du Nord-Kivu", "CD", "+24381", ("fr", "sw")),
     DemoNetwork("Réseau des femmes pour la paix de Mopti", "ML", "+22376", ("fr",)),
 )
-"""One network per country; "apd" is Juba Arabic written in Latin letters."""
+"""One network per country; "pga" is Juba Arabic written in Latin letters."""
 
 CATEGORY_WEIGHTS = {
     "ATK": 12, "SXV": 6, "ABD": 6, "ARM": 14, "THR": 10, "LOT": 9, "FIG": 8,
@@ -57,79 +57,79 @@ PHRASES: dict[str, dict[str, tuple[str, ...]]] = {
     "ATK": {
         "en": ("men beat two women at the water point", "a woman was killed on the road last night"),
         "fr": ("des hommes ont frappe des femmes au marche", "une femme blessee par balle pres du champ"),
-        "apd": ("nas darabu mara fi suk", "askari katal nas fi derib"),
+        "pga": ("nas darabu mara fi suk", "askari katal nas fi derib"),
         "sw": ("watu wamepigwa karibu na soko", "mwanamke amejeruhiwa shambani"),
     },
     "SXV": {
         "en": ("girls were taken to the bush by soldiers", "they did bad things to women fetching firewood"),
         "fr": ("les filles ont ete forcees par des hommes armes", "des femmes abusees en allant au champ"),
-        "apd": ("askari akhdu banat le kadaru", "banat bi ta'ab fi gabat"),
+        "pga": ("askari akhdu banat le kadaru", "banat bi ta'ab fi gabat"),
         "sw": ("wasichana wamebakwa na watu wenye silaha", "wanawake wamedhulumiwa porini"),
     },
     "ABD": {
         "en": ("two girls kidnapped on the way to school", "armed men took a woman from the market"),
         "fr": ("enlevement de trois femmes sur la route", "ils ont kidnappe la fille du chef"),
-        "apd": ("nas shilu banat tinen", "askari shilu mara min suk"),
+        "pga": ("nas shilu banat tinen", "askari shilu mara min suk"),
         "sw": ("watoto wawili wametekwa njiani", "mwanamke ametekwa sokoni"),
     },
     "ARM": {
         "en": ("many armed men moving toward the village now", "new checkpoint with guns near the bridge"),
         "fr": ("hommes armes nombreux vers le village maintenant", "nouveau barrage arme sur la route"),
-        "apd": ("askari kutir gai le hila", "nas ma silah fi derib"),
+        "pga": ("askari kutir gai le hila", "nas ma silah fi derib"),
         "sw": ("watu wengi wenye silaha wanakuja kijijini", "kizuizi kipya cha wanajeshi barabarani"),
     },
     "THR": {
         "en": ("they told women candidates to leave or die", "threat letter left at the women group office"),
         "fr": ("menaces contre les femmes du comite", "on a menace la presidente de l'association"),
-        "apd": ("humma hadadu nuswan", "kalam ta khof le mara"),
+        "pga": ("humma hadadu nuswan", "kalam ta khof le mara"),
         "sw": ("wanawake wanatishiwa na vijana", "barua ya vitisho kwa kikundi cha wanawake"),
     },
     "LOT": {
         "en": ("houses burned and cattle taken", "shops looted near the market"),
         "fr": ("pillage des maisons cette nuit", "greniers brules et betail vole"),
-        "apd": ("humma harago bet", "shilu bagar kulu"),
+        "pga": ("humma harago bet", "shilu bagar kulu"),
         "sw": ("nyumba zimechomwa moto", "mifugo imeibiwa usiku"),
     },
     "FIG": {
         "en": ("heavy gunfire since morning", "fighting between two groups near the river"),
         "fr": ("coups de feu entendus depuis ce matin", "combats entre groupes armes pres du fleuve"),
-        "apd": ("darab ta bundug min sabah", "harb fi jamb bahar"),
+        "pga": ("darab ta bundug min sabah", "harb fi jamb bahar"),
         "sw": ("risasi nyingi tangu asubuhi", "mapigano karibu na mto"),
     },
     "DSP": {
         "en": ("families fleeing to the church compound", "village is empty people ran away"),
         "fr": ("les familles fuient vers la mission", "le village est vide tout le monde a fui"),
-        "apd": ("nas jaru le kanisa", "hila fadi nas jaru"),
+        "pga": ("nas jaru le kanisa", "hila fadi nas jaru"),
         "sw": ("familia zinakimbia kanisani", "kijiji kiko tupu watu wamekimbia"),
     },
     "MOV": {
         "en": ("women cannot go to the fields anymore", "girls stopped going to the market"),
         "fr": ("les femmes ne vont plus au champ", "les filles ne vont plus a l'ecole"),
-        "apd": ("nuswan ma bigdar masi zere", "banat ma masi suk"),
+        "pga": ("nuswan ma bigdar masi zere", "banat ma masi suk"),
         "sw": ("wanawake hawaendi shambani tena", "wasichana hawaendi shule"),
     },
     "TEN": {
         "en": ("young men left together after a blessing", "rumours of attack tonight, market closed"),
         "fr": ("rumeurs d'attaque, le marche est ferme", "les jeunes hommes sont partis ensemble"),
-        "apd": ("kalam ta harb fi lel", "shabab masi sawa sawa"),
+        "pga": ("kalam ta harb fi lel", "shabab masi sawa sawa"),
         "sw": ("uvumi wa shambulio usiku", "vijana wameondoka pamoja"),
     },
     "MOB": {
         "en": ("a crowd beat a woman accused of witchcraft", "mob attacked the youth leader"),
         "fr": ("la foule a lynche un voleur presume", "femme accusee de sorcellerie frappee"),
-        "apd": ("nas kutir darabu mara", "nas hajamu shab"),
+        "pga": ("nas kutir darabu mara", "nas hajamu shab"),
         "sw": ("umati umempiga mwanamke mchawi", "kundi limemshambulia kijana"),
     },
     "PRO": {
         "en": ("women marched to the county office", "protest at the market dispersed"),
         "fr": ("marche des femmes devant la mairie", "manifestation dispersee au rond-point"),
-        "apd": ("nuswan masi le hakuma", "muzahara fi suk"),
+        "pga": ("nuswan masi le hakuma", "muzahara fi suk"),
         "sw": ("maandamano ya wanawake ofisini", "maandamano yametawanywa"),
     },
     "PCE": {
         "en": ("market reopened and women are trading", "dialogue between the two communities"),
         "fr": ("le marche a rouvert", "dialogue entre les communautes"),
-        "apd": ("suk fatah tani", "salam bena gabail"),
+        "pga": ("suk fatah tani", "salam bena gabail"),
         "sw": ("soko limefunguliwa tena", "mazungumzo ya amani kati ya jamii"),
     },
 }
