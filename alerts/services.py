@@ -362,8 +362,8 @@ def change_incident_status(
         uow.commit()
 
 
-def close_without_report(inbound_id: int, *, uow: UnitOfWork) -> tuple[str | None, str]:
-    """Mark a message handled that is not a report (a keyword); return its sender key and text."""
+def close_without_report(inbound_id: int, *, uow: UnitOfWork) -> str | None:
+    """Mark a message handled that is not a report (a keyword); return its sender's key."""
     with uow:
         message = uow.session.get(InboundMessage, inbound_id)
         if message is None:
@@ -374,9 +374,9 @@ def close_without_report(inbound_id: int, *, uow: UnitOfWork) -> tuple[str | Non
             reporter.last_inbound_at = max(
                 reporter.last_inbound_at or message.received_at, message.received_at
             )
-        key, text = message.reporter_key, str(message.content.get("text") or "")
+        key = message.reporter_key
         uow.commit()
-    return key, text
+    return key
 
 
 def inbound_text(inbound_id: int, *, uow: UnitOfWork) -> str:

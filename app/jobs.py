@@ -57,7 +57,7 @@ def process_inbound_message(inbound_id: int, sealed_reply: str | None = None) ->
 
 
 def _apply_keyword(services: Services, inbound_id: int, keyword: Keyword) -> str | None:
-    reporter_key, _ = close_without_report(inbound_id, uow=services.uow())
+    reporter_key = close_without_report(inbound_id, uow=services.uow())
     if reporter_key is None:
         return None
     if keyword.kind == "stop":
