@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bench.geocode import run as geocode
 from bench.intake import run as intake
+from bench.triage import run as triage
 from bench.ussd import run as ussd
 
-BENCHMARKS = {"intake": intake.main, "ussd": ussd.main, "geocode": geocode.main}
+BENCHMARKS = {"intake": intake.main, "ussd": ussd.main, "geocode": geocode.main, "triage": triage.main}
 
 for name, run in BENCHMARKS.items():
     print(f"== {name} ==", flush=True)

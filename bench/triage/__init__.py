@@ -1,0 +1,1 @@
+"""Triage classifier benchmark (alerts.classify): quality on the labelled set, throughput, robustness."""
