@@ -43,7 +43,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from alerts.elections import Election, electoral_phase
+from alerts.elections import Election, electoral_phase, load_calendars
 from alerts.normalise import Abbreviations, load_abbreviations, normalise_report
 from alerts.priority import assign_priority
 from alerts.taxonomy import FALLBACK, Taxonomy, load_taxonomy, parse_structured
@@ -541,6 +541,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run(sys.stdin, sys.stdout, args.country.upper() if args.country else None)
     return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Classifier:
+    """The classifier with its data loaded once: what the triage job calls for each report."""
+
+    taxonomy: Taxonomy
+    lexicons: Lexicons
+    abbreviations: Abbreviations
+    calendars: tuple[Election, ...] = ()
+
+    def __call__(
+        self,
+        text: str,
+        *,
+        category_hint: str | None = None,
+        channel: str | None = None,
+        received_at: datetime | None = None,
+        country: str | None = None,
+    ) -> Classification:
+        return classify(
+            text,
+            lexicons=self.lexicons,
+            taxonomy=self.taxonomy,
+            abbreviations=self.abbreviations,
+            category_hint=category_hint,
+            channel=channel,
+            received_at=received_at,
+            calendars=self.calendars,
+            country=country,
+        )
+
+
+def build_classifier(country: str | None, taxonomy: Taxonomy) -> Classifier:
+    """Load abbreviations, lexicons (with the country's file) and the announced electoral calendars."""
+    abbreviations = load_abbreviations()
+    lexicons = load_lexicons(country, taxonomy=taxonomy, abbreviations=abbreviations)
+    return Classifier(taxonomy, lexicons, abbreviations, load_calendars())
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -23,10 +24,12 @@ from alerts.access import (
     can_see_reporter,
 )
 from alerts.audit import record_event
+from alerts.classify import Classifier
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
 from alerts.models import InboundMessage, Incident, Network, Report, Reporter
 from alerts.ports import Places
+from alerts.priority import assign_priority
 from alerts.taxonomy import FALLBACK, Category, Taxonomy, parse_structured
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
@@ -139,26 +142,35 @@ class Reading:
     flags: dict[str, Any]
 
 
-def read_message(content: dict[str, Any], taxonomy: Taxonomy) -> Reading:
-    """Category, priority, clean text and where to look for a place, from provider-neutral content."""
+def read_message(
+    content: dict[str, Any],
+    *,
+    taxonomy: Taxonomy,
+    classifier: Classifier,
+    channel: str,
+    received_at: datetime,
+    country: str | None,
+) -> Reading:
+    """Category, priority, flags with the classifier's evidence, and where to look for a place."""
     text = clean_text(str(content.get("text") or ""))
     if content.get("missed_call"):
         return Reading(taxonomy[FALLBACK], MISSED_CALL_PRIORITY, text, "", {"callback_needed": True})
-    flags: dict[str, Any] = {}
-    if content.get("time_class"):
-        flags["time_reported_class"] = str(content["time_class"])
-    chosen = taxonomy.categories.get(str(content.get("category") or ""))
+    chosen = str(content.get("category") or "") or None  # a menu choice (USSD) is respected as given
+    result = classifier(text, category_hint=chosen, channel=channel, received_at=received_at, country=country)
+    category = taxonomy[result.category]
+    flags: dict[str, Any] = dict(result.flags) | {"language_guess": result.language}
+    if evidence := result.evidence.get(category.code):
+        flags["evidence"] = evidence
+    priority = result.priority
+    if time_class := content.get("time_class"):  # the USSD "when" answer outranks words
+        flags["time_reported_class"] = str(time_class)
+        ongoing = time_class == "happening_now"
+        priority = assign_priority(category.code, str(time_class), ongoing, False, ongoing, "F").priority
     structured = parse_structured(text, taxonomy)
-    if chosen is not None:  # a menu choice (USSD) is respected as given
-        category, place_query = chosen, str(content.get("place_text") or text)
-    elif structured is not None:
-        category, place_query = structured
-    else:
-        category, place_query = taxonomy[FALLBACK], text
-    flags["structured"] = chosen is not None or structured is not None
+    place_query = str(content.get("place_text") or (structured[1] if structured else text))
     if not text and not content.get("media"):
         flags["empty"] = True  # kept for a human: a blank message may still be a signal
-    return Reading(category, category.priority, text, place_query, flags)
+    return Reading(category, priority, text, place_query, flags)
 
 
 def area_fields(
@@ -174,7 +186,9 @@ def area_fields(
     return fields
 
 
-def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geocoder: Places) -> int | None:
+def process_inbound(
+    inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, classifier: Classifier, geocoder: Places
+) -> int | None:
     """Turn a stored inbound message into a report and its incident; idempotent per message.
 
     None when the message is kept for review instead (a missed call from an unknown number).
@@ -187,8 +201,16 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
         if done is not None:
             return done
 
-        reading = read_message(message.content, taxonomy)
         reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
+        network = uow.session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
+        reading = read_message(
+            message.content,
+            taxonomy=taxonomy,
+            classifier=classifier,
+            channel=message.channel,
+            received_at=message.received_at,
+            country=network.country if network else None,
+        )
         if reading.flags.get("callback_needed") and not (reporter and reporter.registered):
             message.status, message.error = (
                 "review",
@@ -196,7 +218,6 @@ def process_inbound(inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, geo
             )
             uow.commit()
             return None
-        network = uow.session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
         country = network.country if network else None
         lon, lat = message.content.get("lon"), message.content.get("lat")
         precision = 1 if lon is not None and lat is not None else None

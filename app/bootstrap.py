@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.classify import Classifier, build_classifier
 from alerts.taxonomy import Taxonomy, load_taxonomy
 from alerts.unit_of_work import UnitOfWork
 from alerts.vault import Vault
@@ -68,6 +69,7 @@ class Services:
     session_factory: sessionmaker[Session]
     queues: JobQueues
     taxonomy: Taxonomy
+    classifier: Classifier
     geocoder: LazyGeocoder
     vault: Vault
     messages: Messages
@@ -83,12 +85,14 @@ def build_services(settings: Settings) -> Services:
     """Connect to the database and the queue named by the settings (nothing at import time)."""
     engine = make_engine(settings.database_url)
     queues = JobQueues(connect_redis(settings.redis_url), settings.job_retry_intervals)
+    taxonomy = load_taxonomy()
     return Services(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
         queues=queues,
-        taxonomy=load_taxonomy(),
+        taxonomy=taxonomy,
+        classifier=build_classifier(settings.default_country, taxonomy),
         geocoder=LazyGeocoder(settings),
         vault=Vault(settings.vault_keys),
         messages=load_messages(),

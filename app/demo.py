@@ -265,6 +265,7 @@ def load(
             receipt.inbound_id,
             uow=services.uow(),
             taxonomy=services.taxonomy,
+            classifier=services.classifier,
             geocoder=services.geocoder,
         )
         assert report_id is not None  # demo monitors are registered

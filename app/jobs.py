@@ -46,7 +46,11 @@ def process_inbound_message(inbound_id: int, sealed_reply: str | None = None) ->
     report_id = None
     if keyword is None:
         report_id = process_inbound(
-            inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+            inbound_id,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            classifier=services.classifier,
+            geocoder=services.geocoder,
         )
         reply = "receipt" if report_id is not None else None
     else:
@@ -139,7 +143,11 @@ def record_ussd_report(
         uow=services.uow(),
     )
     return process_inbound(
-        receipt.inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+        receipt.inbound_id,
+        uow=services.uow(),
+        taxonomy=services.taxonomy,
+        classifier=services.classifier,
+        geocoder=services.geocoder,
     )
 
 

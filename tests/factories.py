@@ -61,7 +61,11 @@ def report(services: Services, text: str, **kwargs: Any) -> int:
     """Store and triage a message; return the report id."""
     inbound_id = inbound(services, text, **kwargs)
     report_id = process_inbound(
-        inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+        inbound_id,
+        uow=services.uow(),
+        taxonomy=services.taxonomy,
+        classifier=services.classifier,
+        geocoder=services.geocoder,
     )
     assert report_id is not None, "kept for review instead of becoming a report"
     return report_id

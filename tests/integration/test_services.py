@@ -101,7 +101,11 @@ class TestProcessInbound:
 
         inbound_id = inbound(services, "ATK Majok")
         report_id = process_inbound(
-            inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=Undecided()
+            inbound_id,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            classifier=services.classifier,
+            geocoder=Undecided(),
         )
         with services.uow() as uow:
             stored = uow.session.get(Report, report_id)
@@ -120,10 +124,18 @@ class TestProcessInbound:
     def test_triage_is_idempotent(self, services: Services) -> None:
         inbound_id = inbound(services, "4 Bor armed men")
         first = process_inbound(
-            inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+            inbound_id,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            classifier=services.classifier,
+            geocoder=services.geocoder,
         )
         again = process_inbound(
-            inbound_id, uow=services.uow(), taxonomy=services.taxonomy, geocoder=services.geocoder
+            inbound_id,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            classifier=services.classifier,
+            geocoder=services.geocoder,
         )
         assert first == again
         with services.uow() as uow:
