@@ -137,6 +137,8 @@ class Classification:
     language: str
     vawe_evidence: str
     reasons: tuple[str, ...] = ()
+    body: str = ""
+    """The words after a leading code or menu digit (all of them for free text): where places are."""
 
 
 # Loading ------------------------------------------------------------------------------------------
@@ -462,6 +464,7 @@ def classify(
         language=_language(text, matches),
         vawe_evidence=vawe.evidence if vawe.vawe != "no" else "none",
         reasons=(*reasons, *vawe.reasons, *decision.reasons),
+        body=body,
     )
 
 

@@ -30,7 +30,7 @@ from alerts.messages import InboundReceipt, RecordInbound, Viewer
 from alerts.models import InboundMessage, Incident, Network, Report, Reporter
 from alerts.ports import Places
 from alerts.priority import assign_priority
-from alerts.taxonomy import FALLBACK, Category, Taxonomy, parse_structured
+from alerts.taxonomy import FALLBACK, Category, Taxonomy
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import REVIEW_DEADLINES
@@ -166,8 +166,7 @@ def read_message(
         flags["time_reported_class"] = str(time_class)
         ongoing = time_class == "happening_now"
         priority = assign_priority(category.code, str(time_class), ongoing, False, ongoing, "F").priority
-    structured = parse_structured(text, taxonomy)
-    place_query = str(content.get("place_text") or (structured[1] if structured else text))
+    place_query = str(content.get("place_text") or result.body)
     if not text and not content.get("media"):
         flags["empty"] = True  # kept for a human: a blank message may still be a signal
     return Reading(category, priority, text, place_query, flags)

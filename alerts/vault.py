@@ -29,10 +29,3 @@ class Vault:
             return self._fernet.decrypt(token.encode(), ttl=max_age_seconds).decode()
         except InvalidToken as exc:
             raise VaultError("sealed value cannot be opened (key, integrity or age)") from exc
-
-    def rotate(self, token: str) -> str:
-        """Re-encrypt under the newest key, so the oldest key can be retired."""
-        try:
-            return self._fernet.rotate(token.encode()).decode()
-        except InvalidToken as exc:
-            raise VaultError("sealed value cannot be rotated") from exc

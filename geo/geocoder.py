@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -94,12 +93,6 @@ class Resolution:
 
     result: GeocodeResult | None
     candidates: tuple[Candidate, ...]
-
-
-class Geocoder(Protocol):
-    def geocode(
-        self, text: str, country: str | None, *, home_area: str | None = None, network_area: str | None = None
-    ) -> GeocodeResult | None: ...
 
 
 # Geocoder -----------------------------------------------------------------------------------------
