@@ -11,7 +11,12 @@ The flow, and how it meets R8 (at most four screens: category, place, time class
     category -> when -> type the name                             the caller offered no places
 
 - **The category step is one step, however many screens it shows**: the "More" screen (``0``, DOMAIN.md
-  §2.3 positions ``0.n``) and page turns (``99``) extend the first screen, they do not add a step.
+  §2.3 positions ``0.n``), page turns (``99``) and the Election sub-menu extend the first screen, they
+  do not add a step.
+- **Election (ELE) asks one more question** (DOMAIN.md §3.4): violence or threat against a woman voter,
+  a woman candidate or party member, women polling staff or observers; a polling-station problem; other.
+  ELE is an entry point, not a harm class (§2.3): the answer gives the target role and the queue (R15,
+  R17), so it travels as ``ele_option`` ("1"-"5") beside the category "ELE" and triage decides the rest.
 - **Free text comes last** (CHANNELS.md §10.1): an answer may itself contain ``*``, so a typed place
   name takes every token that follows and nothing can come after it. Typing the name is therefore the
   last screen of its branch and sends the report; it stands in for the confirm screen there. A whole
@@ -50,6 +55,10 @@ DEFAULT_MENUS: Final = Path(__file__).with_name("data") / "ussd.toml"
 FALLBACK_LANGUAGE: Final = "en"
 TIME_CLASSES: Final = ("happening_now", "today", "earlier")
 """Answers of the "When?" screen, in screen order (DOMAIN.md §2.4 ``time_reported_class``)."""
+ELECTION: Final = "ELE"
+"""The category whose choice opens the Election sub-menu."""
+ELECTION_OPTIONS: Final = ("woman_voter", "woman_candidate", "women_poll_staff", "polling_station", "other")
+"""Keys of the Election sub-menu labels, in screen order: the position is ``ele_option`` (DOMAIN.md §3.4)."""
 MAX_PLACES: Final = 8
 """Place options offered at most, so that "Other place" is still one digit."""
 
@@ -111,6 +120,7 @@ class MenuText:
     done: str
     cancelled: str
     time: Mapping[str, str]
+    election: Mapping[str, str]
     categories: Mapping[str, str]
 
 
@@ -147,6 +157,8 @@ class Submission:
     """The session's last hop: a report to create once, and the ``END`` screen to answer with."""
 
     category: str
+    ele_option: str | None = None
+    """For ELE, the Election sub-menu answer "1"-"5" (DOMAIN.md §3.4); None for every other category."""
     place_code: str | None
     place_text: str | None
     """The name as typed, ``*`` included; None when a listed place was chosen."""
@@ -192,6 +204,7 @@ def next_screen(
     if state.step == "sent":
         return Submission(
             category=state.category,
+            ele_option=state.ele_option,
             place_code=state.place.code if state.place else None,
             place_text=state.place_text,
             time_class=state.time_class,
@@ -211,6 +224,7 @@ def _menu_text(path: Path, code: str, entry: Any) -> MenuText:
     try:
         strings = {key: _string(entry[key]) for key in _STRINGS}
         time = {key: _string(entry["time"][key]) for key in TIME_CLASSES}
+        election = {key: _string(entry["election"][key]) for key in ELECTION_OPTIONS}
         categories = {key: _string(value) for key, value in entry["categories"].items()}
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"{path}: language {code!r} lacks or mistypes {exc}") from exc
@@ -238,6 +252,7 @@ def _menu_text(path: Path, code: str, entry: Any) -> MenuText:
         done=strings["done"],
         cancelled=strings["cancelled"],
         time=time,
+        election=election,
         categories=categories,
     )
 
@@ -250,7 +265,9 @@ def _string(value: Any) -> str:
 
 # --- the state machine ---------------------------------------------------------------------------------
 
-_Step = Literal["category", "more", "language", "place", "time", "confirm", "typed", "sent", "cancelled"]
+_Step = Literal[
+    "category", "more", "election", "language", "place", "time", "confirm", "typed", "sent", "cancelled"
+]
 _ENDS: Final = ("sent", "cancelled")
 
 
@@ -259,6 +276,7 @@ class _State:
     step: _Step
     page: int = 0
     category: str = ""
+    ele_option: str | None = None
     place: PlaceOption | None = None
     typed: bool = False
     """The reporter will type the place name, as the last answer."""
@@ -357,13 +375,12 @@ def _advance(state: _State, token: str, flow: _Flow) -> _State | MenuText | None
             code = (flow.first if state.step == "category" else flow.more).get(token)
             if code is None:
                 return None
-            # Next: the ELE sub-menu of DOMAIN.md §3.4 (voter / candidate / polling staff / polling-station
-            # problem / other). It would be a second screen of the category step, like "More", but its
-            # answers give a target role and a queue (R17), not the harm category §2.3 says to store, so
-            # Submission would need new fields first. Until then ELE is submitted as category "ELE".
-            if flow.places:
-                return _State(step="place", category=code)
-            return _State(step="time", category=code, typed=True)
+            if code == ELECTION:
+                return _State(step="election", category=code)
+            return _after_category(_State(step="category", category=code), flow)
+        case "election":
+            if token in _numbers(len(ELECTION_OPTIONS)):
+                return _after_category(replace(state, ele_option=token), flow)
         case "language":
             languages = dict(
                 zip(_numbers(len(flow.menus.languages)), flow.menus.languages.values(), strict=True)
@@ -385,6 +402,14 @@ def _advance(state: _State, token: str, flow: _Flow) -> _State | MenuText | None
             if token == CANCEL:
                 return replace(state, step="cancelled")
     return None
+
+
+def _after_category(state: _State, flow: _Flow) -> _State:
+    """After the category step: "Where?", or "When?" (then the typed name) when no places were offered."""
+    # page=0: a paged category screen must not open the next screen on its second page.
+    if flow.places:
+        return replace(state, step="place", page=0)
+    return replace(state, step="time", page=0, typed=True)
 
 
 def _numbers(count: int) -> list[str]:
@@ -414,6 +439,11 @@ def _menu(state: _State, flow: _Flow, strings: MenuText) -> _Menu:
         case "more":
             options = sorted((*_categories(flow.more, flow, strings), (LANGUAGE, strings.language)))
             return _Menu(strings.more_title, tuple(options), (), nav)
+        case "election":
+            # Titled with the label she just chose: no extra string to translate or to fit.
+            labels = tuple(strings.election[key] for key in ELECTION_OPTIONS)
+            title = _label(ELECTION, flow, strings)
+            return _Menu(title, tuple(zip(_numbers(len(labels)), labels, strict=True)), (), nav)
         case "language":
             names = tuple(text.name for text in flow.menus.languages.values())
             return _Menu(strings.language, tuple(zip(_numbers(len(names)), names, strict=True)), (), nav)
@@ -431,11 +461,12 @@ def _menu(state: _State, flow: _Flow, strings: MenuText) -> _Menu:
 
 
 def _categories(positions: Mapping[str, str], flow: _Flow, strings: MenuText) -> tuple[_Option, ...]:
+    return tuple((digit, _label(code, flow, strings)) for digit, code in positions.items())
+
+
+def _label(code: str, flow: _Flow, strings: MenuText) -> str:
     english = flow.menus.languages[FALLBACK_LANGUAGE].categories
-    return tuple(
-        (digit, strings.categories.get(code) or english.get(code) or code)
-        for digit, code in positions.items()
-    )
+    return strings.categories.get(code) or english.get(code) or code
 
 
 def _render(state: _State, flow: _Flow, strings: MenuText, *, invalid: bool) -> str:

@@ -103,6 +103,8 @@ def _submit(session_id: str, reporter_key: str, outcome: Submission, places: lis
         "time_class": outcome.time_class,
         "ref": ref,
     }
+    if outcome.ele_option:  # who was targeted, or a process issue for its own queue (R17)
+        content["ele_option"] = outcome.ele_option
     services.queues.enqueue(
         "intake",
         jobs.record_ussd_report,
