@@ -73,6 +73,10 @@ class ClusterRules:
         """The time window in hours for a new report of ``category``."""
         return self.window_hours.get(category, self.default_window_hours)
 
+    def compatible_with(self, category: str) -> frozenset[str]:
+        """Every category a report of ``category`` may share an incident with, itself included."""
+        return frozenset({category}).union(*(g for g in self.compatible_groups if category in g))
+
     def compatible(self, a: str, b: str) -> bool:
         """Same category, or both in one group (symmetric, not transitive)."""
         return a == b or any(a in group and b in group for group in self.compatible_groups)

@@ -48,6 +48,7 @@ def register_monitor(
     uow: UnitOfWork,
     vault: Vault,
     now: datetime,
+    group_key: str | None = None,
 ) -> None:
     """Register (or update) a monitor of a network; her number is kept only with call-back consent."""
     with uow:
@@ -58,6 +59,7 @@ def register_monitor(
         reporter.network_id = network.id
         reporter.language = language
         reporter.home_area_name = home_area_name
+        reporter.group_key = group_key
         reporter.registered = True
         reporter.consent_followup = consent_followup
         reporter.consent_callback = consent_callback

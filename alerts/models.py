@@ -31,11 +31,15 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from alerts.vocabulary import (
     CREDIBILITY_GRADES,
     DELIVERY_STATUSES,
+    EXTERNAL_CHECKS,
     INBOUND_STATUSES,
     INCIDENT_STATES,
+    NOTIFICATION_STATUSES,
     PRIORITIES,
     RELIABILITY_GRADES,
     ROLES,
+    SUGGESTION_STATUSES,
+    TRIAGE_QUEUES,
 )
 
 
@@ -137,6 +141,8 @@ class Reporter(Base):
     language: Mapped[str] = mapped_column(String(8), server_default="en")
     home_area_pcode: Mapped[str | None] = mapped_column(String(32))
     home_area_name: Mapped[str | None] = mapped_column(String(120))
+    group_key: Mapped[str | None] = mapped_column(String(64))
+    """Household or registered group: reports within one group are not independent (R21)."""
     reliability: Mapped[str] = mapped_column(String(1), server_default="F")
     registered: Mapped[bool] = mapped_column(Boolean, server_default=false())
     consent_followup: Mapped[bool] = mapped_column(Boolean, server_default=false())
@@ -199,6 +205,10 @@ class Incident(Base):
         CheckConstraint(_one_of("priority", PRIORITIES), name="priority"),
         CheckConstraint(_one_of("credibility", CREDIBILITY_GRADES), name="credibility"),
         CheckConstraint("precision IS NULL OR precision BETWEEN 1 AND 3", name="precision"),
+        CheckConstraint(_one_of("queue", TRIAGE_QUEUES), name="queue"),
+        CheckConstraint(
+            f"external_check IS NULL OR {_one_of('external_check', EXTERNAL_CHECKS)}", name="external_check"
+        ),
         Index(None, "status", "priority", "deadline_at"),
     )
 
@@ -216,6 +226,16 @@ class Incident(Base):
     precision: Mapped[int | None] = mapped_column(SmallInteger)
     areas: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Admin P-codes and names per level and the sector: {"adm1_pcode": …, "adm1_name": …, "sector": …}."""
+    in_town: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Geocoded to a town or city: duplicates are then sought within the town distance (R25)."""
+    queue: Mapped[str] = mapped_column(String(24), server_default="triage")
+    """``election_process`` for election-process issues: their own queue, never a JOC alert (R17)."""
+    external_check: Mapped[str | None] = mapped_column(String(16))
+    """A patrol, JOC or partner check: ``confirmed`` or ``contradicted`` (R21)."""
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    """How many times it went past its review deadline unreviewed (R22)."""
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    """Set while a reviewer's merge holds its reports in another incident (R26)."""
     first_reported_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deadline_at: Mapped[datetime]
@@ -245,6 +265,8 @@ class Report(Base):
     )
     network_id: Mapped[int | None] = mapped_column(ForeignKey("networks.id", ondelete="SET NULL"))
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    origin_incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    """The incident triage created for it: where an unmerge takes it back (R26)."""
     channel: Mapped[str] = mapped_column(String(16))
     received_at: Mapped[datetime]
     category: Mapped[str] = mapped_column(String(3))
@@ -261,6 +283,66 @@ class Report(Base):
     credibility: Mapped[int] = mapped_column(SmallInteger, default=6)
     training: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class DuplicateSuggestion(Base):
+    """An open incident a new one may duplicate (R25): a suggestion until a reviewer decides (R26)."""
+
+    __tablename__ = "duplicate_suggestions"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "candidate_id"),
+        CheckConstraint(_one_of("status", SUGGESTION_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    distance_km: Mapped[float | None] = mapped_column(Float)
+    hours_apart: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentMerge(Base):
+    """A reviewer's merge of one incident into another, with what an unmerge must restore (R26)."""
+
+    __tablename__ = "incident_merges"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    report_ids: Mapped[list[int]] = mapped_column(JSONDocument)
+    target_before: Mapped[dict[str, Any]]
+    """The target's priority, deadline, first report time and restriction before the merge."""
+    merged_by: Mapped[str] = mapped_column(String(64))
+    merged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_by: Mapped[str | None] = mapped_column(String(64))
+    undone_at: Mapped[datetime | None]
+
+
+class StaffNotification(Base):
+    """One alert to one configured responder about one incident event; unique, so sent at most once."""
+
+    __tablename__ = "staff_notifications"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "event", "responder"),
+        CheckConstraint(_one_of("status", NOTIFICATION_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(24))
+    """``new`` on arrival, ``escalation-N`` when it went past its deadline the N-th time."""
+    responder: Mapped[str] = mapped_column(String(64))
+    """The responder's name in the routing configuration (not the address)."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    delivery_id: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
 
 
 class SentMessage(Base):

@@ -25,6 +25,7 @@ from alerts.access import (
 )
 from alerts.audit import record_event
 from alerts.classify import Classifier
+from alerts.corroboration import refresh_credibility, refresh_reliability, reporters_of
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
 from alerts.models import InboundMessage, Incident, Network, Report, Reporter
@@ -33,7 +34,8 @@ from alerts.priority import assign_priority
 from alerts.taxonomy import FALLBACK, Category, Taxonomy
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
-from alerts.vocabulary import REVIEW_DEADLINES
+from alerts.vawe import TRIAGE_QUEUE, ele_menu_answer
+from alerts.vocabulary import REVIEW_DEADLINES, REVIEWED_STATES
 from alerts.workflow import check_transition
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ MAX_PAGE = 500
 """Largest page a list call returns."""
 PLACE_CANDIDATES = 5
 """How many candidate places an unresolved report keeps for the reviewer."""
+TOWN_KINDS = frozenset({"town", "city"})
+"""Gazetteer kinds where duplicates are sought within the (shorter) town distance (§4.3)."""
 MISSED_CALL_PRIORITY = "P2"
 """A missed call from a monitor asks for a call back: reviewed within two hours (DOMAIN.md §4.1)."""
 
@@ -140,6 +144,7 @@ class Reading:
     text: str
     place_query: str
     flags: dict[str, Any]
+    queue: str = TRIAGE_QUEUE
 
 
 def read_message(
@@ -159,9 +164,14 @@ def read_message(
     result = classifier(text, category_hint=chosen, channel=channel, received_at=received_at, country=country)
     category = taxonomy[result.category]
     flags: dict[str, Any] = dict(result.flags) | {"language_guess": result.language}
+    queue = TRIAGE_QUEUE
+    if option := content.get("ele_option"):  # the ELE sub-menu answer says who was targeted (§3.4)
+        answer = ele_menu_answer(str(option))
+        category, queue = taxonomy[answer.category], answer.queue
+        flags |= answer.flags
     if evidence := result.evidence.get(category.code):
         flags["evidence"] = evidence
-    priority = result.priority
+    priority = result.priority if category.code == result.category else category.priority
     if time_class := content.get("time_class"):  # the USSD "when" answer outranks words
         flags["time_reported_class"] = str(time_class)
         ongoing = time_class == "happening_now"
@@ -169,7 +179,7 @@ def read_message(
     place_query = str(content.get("place_text") or result.body)
     if not text and not content.get("media"):
         flags["empty"] = True  # kept for a human: a blank message may still be a signal
-    return Reading(category, priority, text, place_query, flags)
+    return Reading(category, priority, text, place_query, flags, queue)
 
 
 def area_fields(
@@ -221,6 +231,7 @@ def process_inbound(
         lon, lat = message.content.get("lon"), message.content.get("lat")
         precision = 1 if lon is not None and lat is not None else None
         place_name: str | None = None
+        in_town = False
         areas: dict[str, str] = {}
         flags = dict(reading.flags)
         if not (reporter and reporter.registered):
@@ -237,6 +248,7 @@ def process_inbound(
             lon, lat, place_name, country = place.lon, place.lat, place.name, place.country
             precision = place.precision if reading.place_query else 2  # a home area is not the scene
             flags["geocode_confidence"] = place.confidence
+            in_town = place.kind in TOWN_KINDS
             areas = area_fields(place.pcodes, place.names, place.sector)
         elif precision is None and query:
             # Nothing trusted enough: the report stays in the queue with the places a reviewer can pick.
@@ -256,6 +268,8 @@ def process_inbound(
             country=country,
             place_name=place_name,
             areas=areas,
+            in_town=in_town,
+            queue=reading.queue,
             lon=lon,
             lat=lat,
             precision=precision,
@@ -271,6 +285,7 @@ def process_inbound(
             reporter_key=message.reporter_key,
             network_id=reporter.network_id if reporter else None,
             incident_id=incident.id,
+            origin_incident_id=incident.id,
             channel=message.channel,
             received_at=message.received_at,
             category=reading.category.code,
@@ -294,6 +309,7 @@ def process_inbound(
                 reporter.last_whatsapp_at = max(reporter.last_whatsapp_at or received, received)
         message.status = "processed"
         uow.session.flush()
+        refresh_credibility(uow.session, incident)  # a single report: 3, or 6 without enough detail
         report_id = report.id
         uow.commit()
     logger.debug(
@@ -371,6 +387,9 @@ def change_incident_status(
             raise UnknownIncident(str(incident_id))
         check_transition(incident.status, target)
         previous, incident.status = incident.status, target
+        if {previous, target} & set(REVIEWED_STATES):  # a review outcome: her history changed (R20)
+            uow.session.flush()
+            refresh_reliability(uow.session, reporters_of(uow.session, incident_id))
         record_event(
             uow.session,
             actor=actor,
@@ -397,6 +416,27 @@ def close_without_report(inbound_id: int, *, uow: UnitOfWork) -> str | None:
         key = message.reporter_key
         uow.commit()
     return key
+
+
+def messages_waiting_since(cutoff: datetime, *, uow: UnitOfWork) -> list[int]:
+    """Stored messages received before ``cutoff`` that no job has processed yet."""
+    with uow:
+        return list(
+            uow.session.scalars(
+                select(InboundMessage.id).where(
+                    InboundMessage.status == "received", InboundMessage.received_at < cutoff
+                )
+            )
+        )
+
+
+def incident_of_report(report_id: int, *, uow: UnitOfWork) -> int:
+    """The incident a report belongs to now (after any merge)."""
+    with uow:
+        incident_id = uow.session.scalar(select(Report.incident_id).where(Report.id == report_id))
+        if incident_id is None:
+            raise UnknownIncident(f"report {report_id} has no incident")
+        return incident_id
 
 
 def inbound_text(inbound_id: int, *, uow: UnitOfWork) -> str:

@@ -10,7 +10,7 @@ No armed perpetrator is required (§3.2).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from alerts.errors import InvalidValue
 from alerts.flags import HARM_TYPES, WOMEN_TARGET_TYPES, invalid_flag
@@ -108,22 +108,59 @@ def assess_vawe(
     return VaweAssessment("likely", evidence, reasons)
 
 
+def _ele_option(value: int | str) -> int:
+    try:
+        option = int(value)
+    except ValueError:
+        option = 0
+    if option not in ELE_SUBMENU:
+        raise InvalidValue(f"ELE sub-menu option {value!r} is not allowed; allowed values: 1, 2, 3, 4, 5")
+    return option
+
+
 def election_queue(category: str, ele_submenu_option: int | str | None) -> Queue:
     """Where an election report goes: options 4-5, or ELE kept as the category (no harm), go to the
     election-process queue and raise no JOC alert (R17); everything else goes to normal triage.
 
     A reviewer who re-classifies a process report as harm clears the sub-menu option.
     """
-    option: int | None = None
-    if ele_submenu_option is not None and ele_submenu_option != "":
-        try:
-            option = int(ele_submenu_option)
-        except ValueError:
-            option = None
-        if option not in ELE_SUBMENU:
-            raise InvalidValue(
-                f"ELE sub-menu option {ele_submenu_option!r} is not allowed; allowed values: 1, 2, 3, 4, 5"
-            )
+    option = _ele_option(ele_submenu_option) if ele_submenu_option not in (None, "") else None
     if option in ELE_PROCESS_OPTIONS or category == "ELE":
         return ELECTION_PROCESS_QUEUE
     return TRIAGE_QUEUE
+
+
+ELE_OPTION_TARGET = {1: "voter", 2: "candidate", 3: "election_official"}
+"""Options 1-3 name the woman targeted: the menu answer is the ``women_target_type`` (E2 and E3)."""
+ELE_HARM_CATEGORY = "THR"
+"""Options 1-3 say "violence or threat": stored as a threat until a reviewer knows more."""
+
+
+@dataclass(frozen=True, slots=True)
+class EleAnswer:
+    """What an ELE sub-menu answer means for triage (DOMAIN.md §3.4)."""
+
+    category: str
+    queue: Queue
+    flags: dict[str, Any]
+
+
+def ele_menu_answer(option: int | str) -> EleAnswer:
+    """Options 1-3: harm against a woman with explicit election evidence, so VAWE ``likely`` (E3);
+    options 4-5: an election-process issue for its own queue (R17)."""
+    number = _ele_option(option)
+    if number in ELE_PROCESS_OPTIONS:
+        return EleAnswer("ELE", ELECTION_PROCESS_QUEUE, {"election_related": True, "ele_option": number})
+    target = ELE_OPTION_TARGET[number]
+    vawe = assess_vawe(ELE_HARM_CATEGORY, "threat_coercion", True, False, True, False, target, False)
+    flags = {
+        "ele_option": number,
+        "election_related": True,
+        "election_tag": "election_related",
+        "women_targeted": True,
+        "women_target_type": target,
+        "harm_type": "threat_coercion",
+        "vawe": vawe.vawe,
+        "vawe_evidence": vawe.evidence,
+    }
+    return EleAnswer(ELE_HARM_CATEGORY, TRIAGE_QUEUE, flags)

@@ -19,6 +19,17 @@ INCIDENT_STATES = (
 )
 """Workflow of DOMAIN.md §4.1, plus ``rejected`` for reports a reviewer dismisses."""
 
+REVIEWED_STATES = ("verified", "unverified", "rejected", "response_dispatched", "closed")
+"""A reviewer has judged it: these count in a reporter's history (R20)."""
+OPEN_STATES = ("received", "under_review", "unverified", "verified", "response_dispatched")
+"""Still open: a new report may be part of it (R25)."""
+AWAITING_REVIEW = ("received", "under_review")
+"""Not yet judged: these escalate when past their deadline (R22)."""
+EXTERNAL_CHECKS = ("confirmed", "contradicted")
+TRIAGE_QUEUES = ("triage", "election_process")
+SUGGESTION_STATUSES = ("open", "merged", "dismissed")
+NOTIFICATION_STATUSES = ("pending", "sent", "failed")
+
 INBOUND_STATUSES = ("received", "processed", "review", "failed")
 """``review``: kept for a human because it could not become a report on its own."""
 

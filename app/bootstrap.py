@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.classify import Classifier, build_classifier
+from alerts.clustering import ClusterRules, default_cluster_rules
+from alerts.routing import Routing, load_routing
 from alerts.taxonomy import Taxonomy, load_taxonomy
 from alerts.unit_of_work import UnitOfWork
 from alerts.vault import Vault
@@ -19,6 +21,7 @@ from app.queueing import JobQueues, connect_redis
 from app.senders import build_senders
 from channels.base import Sender
 from channels.messages import Messages, load_messages
+from channels.staff import StaffNotifier, notifiers_from_url
 from channels.ussd_menu import Menus, load_menus
 from config.settings import Settings
 from geo.admin_areas import AdminAreas
@@ -76,6 +79,11 @@ class Services:
     """Reporter-facing templates, keywords and the deny-list."""
     menus: Menus
     senders: dict[str, Sender]
+    routing: Routing
+    """Who hears about which incidents (config/routing.toml or DALILI_ROUTING_FILE)."""
+    cluster_rules: ClusterRules
+    staff_notifiers: dict[str, StaffNotifier]
+    """Alerts to responders by kind (email, webhook, sms); recorders where nothing is configured."""
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -86,6 +94,7 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     queues = JobQueues(connect_redis(settings.redis_url), settings.job_retry_intervals)
     taxonomy = load_taxonomy()
+    senders = build_senders(settings, queues.connection)
     return Services(
         settings=settings,
         engine=engine,
@@ -97,5 +106,19 @@ def build_services(settings: Settings) -> Services:
         vault=Vault(settings.vault_keys),
         messages=load_messages(),
         menus=load_menus(),
-        senders=build_senders(settings, queues.connection),
+        senders=senders,
+        routing=load_routing(settings.routing_file),
+        cluster_rules=default_cluster_rules(),
+        staff_notifiers=notifiers_from_url(
+            settings.smtp_url, settings.staff_webhook_secret, _staff_sms_sender(settings, senders)
+        ),
     )
+
+
+def _staff_sms_sender(settings: Settings, senders: dict[str, Sender]) -> Sender | None:
+    """Duty phones get SMS through a provider with real credentials; none in development."""
+    if settings.at_api_key:
+        return senders["africastalking"]
+    if settings.twilio_account_sid:
+        return senders["twilio"]
+    return None

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from rq.registry import FailedJobRegistry
-from sqlalchemy import select
 
 from alerts.accounts import create_api_token, create_user
 from alerts.audit import verify_chain
 from alerts.contacts import create_network, register_monitor
-from alerts.models import InboundMessage, utcnow
+from alerts.models import utcnow
 from alerts.vocabulary import ROLES
-from app import create_app, current_services, demo, jobs, migrate, worker
+from app import create_app, current_services, demo, jobs, migrate, schedule, worker
 from app.geo_commands import geo_group
+from app.incident_commands import incidents_group
 from channels.phone import canonical_address, pseudonymise
 
 
@@ -139,6 +138,7 @@ def monitor() -> None:
 @click.option("--network", "network_name", required=True)
 @click.option("--language", default="en", show_default=True)
 @click.option("--home-area", help="Her home area: where a missed call from her is placed.")
+@click.option("--group", help="Her household or group: reports within one group corroborate nothing (R21).")
 @click.option("--follow-ups/--no-follow-ups", default=False, help="She agreed to 'passed on' messages.")
 @click.option(
     "--call-backs/--no-call-backs",
@@ -147,7 +147,13 @@ def monitor() -> None:
 )
 @with_appcontext
 def monitor_add(
-    number: str, network_name: str, language: str, home_area: str | None, follow_ups: bool, call_backs: bool
+    number: str,
+    network_name: str,
+    language: str,
+    home_area: str | None,
+    group: str | None,
+    follow_ups: bool,
+    call_backs: bool,
 ) -> None:
     """Register a monitor; her number is kept only encrypted, and only with call-back consent."""
     services = current_services()
@@ -161,6 +167,7 @@ def monitor_add(
         consent_followup=follow_ups,
         consent_callback=call_backs,
         home_area_name=home_area,
+        group_key=group,
         uow=services.uow(),
         vault=services.vault,
         now=utcnow(),
@@ -209,6 +216,15 @@ def worker_command(burst: bool) -> None:
     worker.run_worker(app, burst=burst)
 
 
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Enqueue the periodic jobs (escalation, sweep) on Redis; run one per deployment."""
+    if current_services().settings.embedded_queue:
+        raise click.ClickException("DALILI_REDIS_URL is not set: `dalili serve` schedules the embedded queue")
+    schedule.cron_scheduler(current_services().queues.connection).start()  # type: ignore[no-untyped-call]  # reason: rq leaves start() unannotated
+
+
 @main.group("jobs")
 def jobs_group() -> None:
     """Inspect and repair the job queues."""
@@ -246,16 +262,8 @@ def jobs_failed(requeue: bool) -> None:
 @with_appcontext
 def jobs_sweep(older_than: int) -> None:
     """Enqueue stored messages that never reached the queue (e.g. Redis was down)."""
-    services = current_services()
-    cutoff = utcnow() - timedelta(seconds=older_than)
-    with services.uow() as uow:
-        waiting = uow.session.scalars(
-            select(InboundMessage.id).where(
-                InboundMessage.status == "received", InboundMessage.received_at < cutoff
-            )
-        ).all()
-    queued = sum(jobs.requeue_processing(services, inbound_id) for inbound_id in waiting)
-    click.echo(f"{len(waiting)} waiting message(s), {queued} enqueued")
+    waiting, queued = jobs.sweep_unqueued_messages(older_than)
+    click.echo(f"{waiting} waiting message(s), {queued} enqueued")
 
 
 # -- audit -----------------------------------------------------------------------------------
@@ -300,7 +308,8 @@ def serve(host: str, port: int) -> None:
         child = None
     else:
         child = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"])
-        click.echo(f"worker: process {child.pid} on Redis")
+        schedule.run_in_thread(current_services().queues.connection, stop)
+        click.echo(f"worker: process {child.pid} on Redis, periodic jobs from this process")
     click.echo(f"Dalili is running at http://{host}:{port}/  (Ctrl+C to stop)")
     if current_services().settings.training:
         click.echo(f"Phone simulator (training data only): http://{host}:{port}/simulator")
@@ -314,6 +323,7 @@ def serve(host: str, port: int) -> None:
 
 
 main.add_command(geo_group)
+main.add_command(incidents_group)
 
 
 if __name__ == "__main__":

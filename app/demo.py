@@ -17,9 +17,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from alerts.accounts import create_api_token, create_user
+from alerts.corroboration import suggest_duplicates
 from alerts.messages import RecordInbound
-from alerts.models import Network, Report, Reporter, User, utcnow
-from alerts.services import change_incident_status, process_inbound, record_inbound
+from alerts.models import Network, Reporter, User, utcnow
+from alerts.services import change_incident_status, incident_of_report, process_inbound, record_inbound
 from alerts.vocabulary import INCIDENT_STATES, ROLES
 from alerts.workflow import path_to
 from app.bootstrap import Services
@@ -269,8 +270,11 @@ def load(
             geocoder=services.geocoder,
         )
         assert report_id is not None  # demo monitors are registered
+        incident_id = incident_of_report(report_id, uow=services.uow())
+        suggest_duplicates(incident_id, uow=services.uow(), rules=services.cluster_rules)
         state = _weighted(rng, STATE_WEIGHTS)
-        _advance(services, report_id, state)
+        for step in path_to(state):
+            change_incident_status(incident_id, step, actor=f"joc_officer@{DEMO_DOMAIN}", uow=services.uow())
         summary.reports += 1
         summary.by_country[spec.country] += 1
         summary.by_state[state] += 1
@@ -278,11 +282,3 @@ def load(
             progress(f"  {n + 1}/{reports} demo reports")
     summary.token = create_api_token(f"triage_reviewer@{DEMO_DOMAIN}", uow=services.uow())
     return summary
-
-
-def _advance(services: Services, report_id: int, state: str) -> None:
-    with services.uow() as uow:
-        incident_id = uow.session.scalar(select(Report.incident_id).where(Report.id == report_id))
-    assert incident_id is not None
-    for step in path_to(state):
-        change_incident_status(incident_id, step, actor=f"joc_officer@{DEMO_DOMAIN}", uow=services.uow())

@@ -7,6 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 from alerts.contacts import join_network, reporter_profile, set_language, stop_messages, withdraw
+from alerts.corroboration import suggest_duplicates
+from alerts.escalation import escalate_overdue, load_staff_alert, plan_staff_alerts, record_staff_alert
 from alerts.messages import RecordInbound
 from alerts.models import utcnow
 from alerts.outbound import (
@@ -16,7 +18,14 @@ from alerts.outbound import (
     record_send_failure,
     record_sent,
 )
-from alerts.services import close_without_report, inbound_text, process_inbound, record_inbound
+from alerts.services import (
+    close_without_report,
+    inbound_text,
+    incident_of_report,
+    messages_waiting_since,
+    process_inbound,
+    record_inbound,
+)
 from app import current_services
 from app.bootstrap import Services
 from app.ussd_state import save_profile
@@ -24,6 +33,7 @@ from channels.base import OutboundMessage
 from channels.errors import SendFailed
 from channels.keywords import Keyword, parse_keyword
 from channels.messages import render
+from channels.staff import StaffAlert
 from channels.twilio.outbound import within_whatsapp_window
 from channels.ussd_menu import PlaceOption
 
@@ -53,6 +63,8 @@ def process_inbound_message(inbound_id: int, sealed_reply: str | None = None) ->
             geocoder=services.geocoder,
         )
         reply = "receipt" if report_id is not None else None
+        if report_id is not None:
+            enqueue_follow_up(services, report_id)
     else:
         reply = _apply_keyword(services, inbound_id, keyword)
     if sealed_reply and reply:
@@ -142,13 +154,70 @@ def record_ussd_report(
         ),
         uow=services.uow(),
     )
-    return process_inbound(
+    report_id = process_inbound(
         receipt.inbound_id,
         uow=services.uow(),
         taxonomy=services.taxonomy,
         classifier=services.classifier,
         geocoder=services.geocoder,
     )
+    if report_id is not None:
+        enqueue_follow_up(services, report_id)
+    return report_id
+
+
+def enqueue_follow_up(services: Services, report_id: int) -> None:
+    services.queues.enqueue("triage", corroborate_and_route, report_id, job_id=f"follow-up-{report_id}")
+
+
+def corroborate_and_route(report_id: int) -> None:
+    """After triage: propose duplicates, grade credibility, then alert the responders (R25, R48)."""
+    services = current_services()
+    incident_id = incident_of_report(report_id, uow=services.uow())
+    suggest_duplicates(incident_id, uow=services.uow(), rules=services.cluster_rules)
+    _alert_staff(services, incident_id, "new")
+
+
+def escalate_overdue_incidents() -> int:
+    """Periodic (app/schedule.py): escalate what went past its deadline and alert about it (R22)."""
+    services = current_services()
+    escalated = escalate_overdue(utcnow(), uow=services.uow())
+    for incident_id in escalated:
+        _alert_staff(services, incident_id, "escalation")
+    return len(escalated)
+
+
+def _alert_staff(services: Services, incident_id: int, event: str) -> None:
+    planned = plan_staff_alerts(
+        incident_id, event, uow=services.uow(), routing=services.routing, taxonomy=services.taxonomy
+    )
+    for notification_id in planned:
+        services.queues.enqueue(
+            "notify", send_staff_alert, notification_id, job_id=f"staff-alert-{notification_id}"
+        )
+
+
+def send_staff_alert(notification_id: int) -> None:
+    """Deliver one planned alert; retryable failures raise so RQ tries again."""
+    services = current_services()
+    plan = load_staff_alert(
+        notification_id,
+        uow=services.uow(),
+        routing=services.routing,
+        taxonomy=services.taxonomy,
+        base_url=services.settings.public_url,
+    )
+    if plan is None:
+        return
+    alert = StaffAlert(subject=plan.subject, text=plan.text, url=plan.url, data=plan.data)
+    try:
+        delivery_id = services.staff_notifiers[plan.kind].notify(plan.address, alert)
+    except SendFailed as exc:
+        record_staff_alert(notification_id, uow=services.uow(), error=f"{exc.code or 'failed'}: {exc}")
+        if exc.retryable:
+            raise
+        return
+    record_staff_alert(notification_id, uow=services.uow(), delivery_id=delivery_id)
 
 
 def set_reporter_language(reporter_key: str, language: str) -> None:
@@ -171,6 +240,14 @@ def enqueue_processing(services: Services, inbound_id: int, sealed_reply: str | 
     services.queues.enqueue(
         "intake", process_inbound_message, inbound_id, sealed_reply, job_id=f"inbound-{inbound_id}"
     )
+
+
+def sweep_unqueued_messages(older_than_seconds: int = 60) -> tuple[int, int]:
+    """Queue stored messages that never reached the queue (Redis was down); (waiting, queued)."""
+    services = current_services()
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    waiting = messages_waiting_since(cutoff, uow=services.uow())
+    return len(waiting), sum(requeue_processing(services, inbound_id) for inbound_id in waiting)
 
 
 def requeue_processing(services: Services, inbound_id: int) -> bool:

@@ -13,6 +13,7 @@ from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 
 from app import current_services
+from app.schedule import cron_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -71,11 +72,13 @@ def drain(app: Flask) -> bool:
 
 
 def start_embedded_worker(app: Flask, stop: threading.Event) -> threading.Thread:
-    """Poll the in-process queues until ``stop`` is set."""
+    """Poll the in-process queues until ``stop`` is set, enqueueing the periodic jobs as they fall due."""
+    scheduler = cron_scheduler(app.extensions["dalili"].queues.connection)
 
     def loop() -> None:
         while not stop.is_set():
             try:
+                scheduler.enqueue_jobs()
                 drain(app)
             except Exception:  # keep serving; the failed job is in RQ's failed registry
                 logger.exception("embedded worker pass failed")

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from bench.geocode import run as geocode
 from bench.intake import run as intake
+from bench.triage import pipeline as triage_pipeline
 from bench.triage import run as triage
 from bench.ussd import run as ussd
 
-BENCHMARKS = {"intake": intake.main, "ussd": ussd.main, "geocode": geocode.main, "triage": triage.main}
+BENCHMARKS = {
+    "intake": intake.main,
+    "ussd": ussd.main,
+    "geocode": geocode.main,
+    "triage": triage.main,
+    "triage pipeline": triage_pipeline.main,
+}
 
 for name, run in BENCHMARKS.items():
     print(f"== {name} ==", flush=True)

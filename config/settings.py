@@ -78,6 +78,13 @@ class Settings:
     """Language of menus and replies for a reporter who has not chosen one."""
     default_country: str = "SS"
     """ISO 3166 alpha-2 region used to read local phone numbers without a country code."""
+    routing_file: str = str(Path(__file__).resolve().parent / "routing.toml")
+    """Who is alerted about which incidents (responders, priorities, countries; R48)."""
+    smtp_url: str = ""
+    """``smtp://user:password@host:587?starttls=1&from=dalili@example.org`` for staff e-mail alerts;
+    empty records them instead of sending (development)."""
+    staff_webhook_secret: str = ""
+    """HMAC key that signs staff webhook alerts; empty records them instead of sending."""
     log_level: str = "INFO"
     job_retry_intervals: tuple[int, ...] = field(default=(10, 30, 120, 600, 1800))
     """Seconds between attempts of a failed job (RQ Retry); its length is the retry count."""

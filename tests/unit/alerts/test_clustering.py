@@ -343,3 +343,9 @@ def test_a_rules_file_missing_a_key_fails_loudly() -> None:
     del raw["window_hours"]
     with pytest.raises(KeyError):
         parse_cluster_rules(raw)
+
+
+def test_the_categories_compatible_with_one_include_itself_and_its_groups() -> None:
+    rules = ClusterRules()
+    assert rules.compatible_with("ATK") == {"ATK", "MOB", "FIG", "ABD", "SXV"}
+    assert rules.compatible_with("THR") == {"THR"}

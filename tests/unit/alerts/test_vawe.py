@@ -11,6 +11,7 @@ from alerts.vawe import (
     HARM_CATEGORIES,
     TRIAGE_QUEUE,
     assess_vawe,
+    ele_menu_answer,
     election_queue,
 )
 
@@ -166,3 +167,29 @@ def test_election_process_issues_route_away_from_triage_and_the_joc(
 def test_an_unknown_sub_menu_option_is_rejected(option: int | str) -> None:
     with pytest.raises(InvalidValue, match="1, 2, 3, 4, 5"):
         election_queue("ELE", option)
+
+
+# The ELE sub-menu answer (DOMAIN.md §3.4, R17).
+
+
+@pytest.mark.parametrize(("option", "target"), [(1, "voter"), ("2", "candidate"), (3, "election_official")])
+def test_ele_options_one_to_three_are_likely_vawe_against_the_named_woman(
+    option: int | str, target: str
+) -> None:
+    answer = ele_menu_answer(option)
+    assert (answer.category, answer.queue) == ("THR", "triage")
+    assert answer.flags["women_target_type"] == target
+    assert (answer.flags["vawe"], answer.flags["vawe_evidence"]) == ("likely", "E3")
+
+
+@pytest.mark.parametrize("option", [4, "5"])
+def test_ele_options_four_and_five_go_to_the_election_process_queue(option: int | str) -> None:
+    answer = ele_menu_answer(option)
+    assert (answer.category, answer.queue) == ("ELE", "election_process")
+    assert "vawe" not in answer.flags
+
+
+@pytest.mark.parametrize("option", [0, 6, "x"])
+def test_an_unknown_ele_option_is_refused(option: int | str) -> None:
+    with pytest.raises(InvalidValue, match="ELE sub-menu option"):
+        ele_menu_answer(option)

@@ -1,0 +1,309 @@
+"""Duplicates, reviewer-confirmed merges and the two credibility grades, kept in step (§4.2, §4.3).
+
+Triage proposes duplicates (R25) and never merges on its own; a reviewer merges, and an unmerge
+puts back exactly the reports and the target fields the merge moved (R26). An incident's
+information credibility is recomputed from its independent sources and any external check
+whenever its reports change (R21); a reporter's reliability is recomputed from her reviewed
+history whenever a review outcome changes (R20). Neither grade reads the other (R19).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from alerts.access import VERIFIED_STATES
+from alerts.audit import record_event
+from alerts.clustering import ClusterRules, Sighting, duplicate_candidates
+from alerts.credibility import (
+    DEFAULT_RELIABILITY_THRESHOLDS,
+    ReliabilityThresholds,
+    SourceReport,
+    independent_sources,
+    information_credibility,
+    reporter_reliability,
+    text_fingerprint,
+)
+from alerts.errors import InvalidValue, UnknownIncident
+from alerts.models import DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, utcnow
+from alerts.taxonomy import FALLBACK
+from alerts.unit_of_work import UnitOfWork
+from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, PRIORITIES, REVIEWED_STATES
+
+
+def _sighting(incident: Incident) -> Sighting:
+    return Sighting(
+        id=incident.id,
+        category=incident.category,
+        lon=incident.lon,
+        lat=incident.lat,
+        precision=incident.precision,
+        admin3_pcode=incident.areas.get("adm3_pcode"),
+        in_town=incident.in_town,
+        at=incident.first_reported_at,
+    )
+
+
+def suggest_duplicates(incident_id: int, *, uow: UnitOfWork, rules: ClusterRules) -> list[int]:
+    """Store the open incidents this new one may duplicate, best first; return their ids (R25)."""
+    with uow:
+        incident = _incident(uow.session, incident_id)
+        new = _sighting(incident)
+        window = timedelta(hours=rules.window_for(incident.category))
+        compatible = rules.compatible_with(incident.category)
+        nearby = uow.session.scalars(
+            select(Incident).where(
+                Incident.id != incident.id,
+                Incident.status.in_(OPEN_STATES),
+                Incident.merged_into_id.is_(None),
+                Incident.training.is_(incident.training),
+                Incident.category.in_(compatible),
+                Incident.first_reported_at.between(new.at - window, new.at + window),
+            )
+        ).all()
+        matches = duplicate_candidates(new, [_sighting(old) for old in nearby], rules)
+        known = set(
+            uow.session.scalars(
+                select(DuplicateSuggestion.candidate_id).where(DuplicateSuggestion.incident_id == incident.id)
+            )
+        )
+        fresh = [m for m in matches if m.incident_id not in known]
+        if fresh:  # most reports have no neighbour: then nothing changes and nothing is written
+            uow.session.add_all(
+                DuplicateSuggestion(
+                    incident_id=incident.id,
+                    candidate_id=match.incident_id,
+                    distance_km=match.distance_km,
+                    hours_apart=match.hours_apart,
+                    reason=match.reason[:200],
+                )
+                for match in fresh
+            )
+            uow.session.flush()
+            refresh_credibility(uow.session, incident)
+            uow.commit()
+        return [m.incident_id for m in matches]
+
+
+def merge_incidents(source_id: int, target_id: int, *, actor: str, uow: UnitOfWork) -> None:
+    """A reviewer's merge: the source's reports join the target, which becomes as urgent as either."""
+    with uow:
+        source, target = _incident(uow.session, source_id), _incident(uow.session, target_id)
+        if source.id == target.id:
+            raise InvalidValue("an incident cannot be merged into itself")
+        for incident in (source, target):
+            if incident.merged_into_id is not None:
+                raise InvalidValue(f"incident {incident.id} is already merged into {incident.merged_into_id}")
+        if source.training != target.training:
+            raise InvalidValue("training and real incidents cannot be merged")
+        report_ids = list(uow.session.scalars(select(Report.id).where(Report.incident_id == source.id)))
+        uow.session.add(
+            IncidentMerge(
+                source_id=source.id,
+                target_id=target.id,
+                report_ids=report_ids,
+                target_before=_merge_fields(target),
+                merged_by=actor,
+            )
+        )
+        uow.session.execute(update(Report).where(Report.id.in_(report_ids)).values(incident_id=target.id))
+        source.merged_into_id = target.id
+        target.priority = min(source.priority, target.priority, key=PRIORITIES.index)
+        target.deadline_at = min(source.deadline_at, target.deadline_at)
+        target.first_reported_at = min(source.first_reported_at, target.first_reported_at)
+        target.restricted = source.restricted or target.restricted
+        _decide_suggestions(uow.session, source.id, target.id, "merged", actor)
+        uow.session.flush()
+        refresh_credibility(uow.session, target)
+        record_event(
+            uow.session,
+            actor=actor,
+            action="incident.merge",
+            subject_type="incident",
+            subject_id=target.id,
+            details={"source": source.id, "target": target.id, "reports": report_ids},
+        )
+        uow.commit()
+
+
+def unmerge_incident(source_id: int, *, actor: str, uow: UnitOfWork) -> None:
+    """Undo the merge of ``source_id``: its reports and the target's fields go back as they were."""
+    with uow:
+        source = _incident(uow.session, source_id)
+        merge = uow.session.scalar(
+            select(IncidentMerge).where(
+                IncidentMerge.source_id == source.id, IncidentMerge.undone_at.is_(None)
+            )
+        )
+        if merge is None or source.merged_into_id is None:
+            raise InvalidValue(f"incident {source.id} is not merged into another")
+        target = _incident(uow.session, merge.target_id)
+        if target.merged_into_id is not None:
+            raise InvalidValue(f"unmerge incident {target.id} from {target.merged_into_id} first")
+        uow.session.execute(
+            update(Report).where(Report.id.in_(merge.report_ids)).values(incident_id=source.id)
+        )
+        source.merged_into_id = None
+        before = merge.target_before
+        target.priority, target.restricted = before["priority"], before["restricted"]
+        target.deadline_at = datetime.fromisoformat(before["deadline_at"])
+        target.first_reported_at = datetime.fromisoformat(before["first_reported_at"])
+        merge.undone_by, merge.undone_at = actor, utcnow()
+        _decide_suggestions(uow.session, source.id, target.id, "open", None)
+        uow.session.flush()
+        refresh_credibility(uow.session, source)
+        refresh_credibility(uow.session, target)
+        record_event(
+            uow.session,
+            actor=actor,
+            action="incident.unmerge",
+            subject_type="incident",
+            subject_id=target.id,
+            details={"source": source.id, "target": target.id, "reports": merge.report_ids},
+        )
+        uow.commit()
+
+
+def dismiss_suggestion(suggestion_id: int, *, actor: str, uow: UnitOfWork) -> None:
+    """A reviewer says the two incidents are different; the suggestion stays, marked dismissed."""
+    with uow:
+        suggestion = uow.session.get(DuplicateSuggestion, suggestion_id)
+        if suggestion is None:
+            raise InvalidValue(f"no duplicate suggestion {suggestion_id}")
+        suggestion.status, suggestion.decided_by, suggestion.decided_at = "dismissed", actor, utcnow()
+        record_event(
+            uow.session,
+            actor=actor,
+            action="suggestion.dismiss",
+            subject_type="incident",
+            subject_id=suggestion.incident_id,
+            details={"candidate": suggestion.candidate_id},
+        )
+        uow.commit()
+
+
+def record_external_check(incident_id: int, outcome: str | None, *, actor: str, uow: UnitOfWork) -> int:
+    """A patrol, JOC or partner confirmed or contradicted the incident (None clears it); new credibility."""
+    if outcome is not None and outcome not in EXTERNAL_CHECKS:
+        raise InvalidValue(f"external check {outcome!r} is not one of {', '.join(EXTERNAL_CHECKS)}")
+    with uow:
+        incident = _incident(uow.session, incident_id)
+        incident.external_check = outcome
+        credibility = refresh_credibility(uow.session, incident)
+        refresh_reliability(uow.session, reporters_of(uow.session, incident.id))
+        record_event(
+            uow.session,
+            actor=actor,
+            action="incident.external_check",
+            subject_type="incident",
+            subject_id=incident.id,
+            details={"outcome": outcome, "credibility": credibility},
+        )
+        uow.commit()
+        return credibility
+
+
+def refresh_credibility(session: Session, incident: Incident) -> int:
+    """Information credibility 1-6 of an incident and its reports, from its evidence only (R19, R21)."""
+    reports = session.scalars(select(Report).where(Report.incident_id == incident.id)).all()
+    groups = _groups(session, {r.reporter_key for r in reports if r.reporter_key})
+    sources = independent_sources(
+        SourceReport(
+            reporter_key=r.reporter_key or f"report-{r.id}",
+            group=groups.get(r.reporter_key or ""),
+            text_fingerprint=text_fingerprint(r.text),
+        )
+        for r in reports
+    )
+    suggested = session.scalar(
+        select(DuplicateSuggestion.id).where(
+            DuplicateSuggestion.incident_id == incident.id, DuplicateSuggestion.status == "open"
+        )
+    )
+    grade = information_credibility(
+        sources,
+        external_confirmation=incident.external_check == "confirmed",
+        contradicted=False,
+        consistent_with_pattern=suggested is not None,
+        detail_sufficient=incident.category != FALLBACK and incident.precision is not None,
+        contradicted_externally=incident.external_check == "contradicted",
+    )
+    incident.credibility = grade
+    for report in reports:
+        report.credibility = grade
+    return grade
+
+
+def refresh_reliability(
+    session: Session,
+    reporter_keys: Iterable[str],
+    thresholds: ReliabilityThresholds = DEFAULT_RELIABILITY_THRESHOLDS,
+) -> None:
+    """Each reporter's grade A-F from the outcome of her reviewed reports (R20)."""
+    for key in set(reporter_keys):
+        reporter = session.get(Reporter, key)
+        if reporter is None:
+            continue
+        outcomes = session.execute(
+            select(Incident.status, Incident.credibility, Incident.external_check)
+            .join(Report, Report.incident_id == Incident.id)
+            .where(Report.reporter_key == key, Report.training.is_(False))
+            .where(Incident.status.in_(REVIEWED_STATES))
+        ).all()
+        contradicted = sum(1 for s, _, check in outcomes if s == "rejected" or check == "contradicted")
+        confirmed = sum(
+            1
+            for s, grade, check in outcomes
+            if s in VERIFIED_STATES and grade == 1 and check != "contradicted"
+        )
+        reporter.reliability = reporter_reliability(len(outcomes), confirmed, contradicted, thresholds)
+
+
+def reporters_of(session: Session, incident_id: int) -> list[str]:
+    keys = session.scalars(
+        select(Report.reporter_key).where(Report.incident_id == incident_id, Report.reporter_key.is_not(None))
+    )
+    return [k for k in keys if k]
+
+
+def _groups(session: Session, keys: set[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    rows = session.execute(
+        select(Reporter.key, Reporter.group_key).where(
+            Reporter.key.in_(keys), Reporter.group_key.is_not(None)
+        )
+    )
+    return {key: group for key, group in rows if group}
+
+
+def _incident(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise UnknownIncident(str(incident_id))
+    return incident
+
+
+def _merge_fields(incident: Incident) -> dict[str, Any]:
+    return {
+        "priority": incident.priority,
+        "restricted": incident.restricted,
+        "deadline_at": incident.deadline_at.isoformat(),
+        "first_reported_at": incident.first_reported_at.isoformat(),
+    }
+
+
+def _decide_suggestions(session: Session, a: int, b: int, status: str, actor: str | None) -> None:
+    """Mark the suggestions linking two incidents (either way round) with a reviewer's decision."""
+    session.execute(
+        update(DuplicateSuggestion)
+        .where(
+            ((DuplicateSuggestion.incident_id == a) & (DuplicateSuggestion.candidate_id == b))
+            | ((DuplicateSuggestion.incident_id == b) & (DuplicateSuggestion.candidate_id == a))
+        )
+        .values(status=status, decided_by=actor, decided_at=utcnow() if actor else None)
+    )

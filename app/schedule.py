@@ -1,0 +1,42 @@
+"""Periodic jobs on RQ's cron scheduler: a separate process on Redis, a tick in the embedded loop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from redis import Redis
+from rq.cron import CronScheduler
+
+from app import jobs
+
+ESCALATION_INTERVAL_SECONDS = 60
+"""How often overdue incidents are looked for: well inside the shortest deadline (P1, 15 min)."""
+SWEEP_INTERVAL_SECONDS = 60
+"""How often stored messages that never reached the queue (Redis was down) are queued again."""
+
+
+def cron_scheduler(connection: Redis) -> CronScheduler:
+    """The deployment's periodic jobs; every one is idempotent, so an extra run does no harm."""
+    scheduler = CronScheduler(connection, logging_level=logging.WARNING)
+    scheduler.register(
+        jobs.escalate_overdue_incidents, queue_name="maintenance", interval=ESCALATION_INTERVAL_SECONDS
+    )
+    scheduler.register(
+        jobs.sweep_unqueued_messages, queue_name="maintenance", interval=SWEEP_INTERVAL_SECONDS
+    )
+    return scheduler
+
+
+def run_in_thread(connection: Redis, stop: threading.Event) -> threading.Thread:
+    """Enqueue due jobs until ``stop`` is set; signal handling stays with the main thread."""
+    scheduler = cron_scheduler(connection)
+
+    def loop() -> None:
+        while not stop.is_set():
+            scheduler.enqueue_jobs()
+            stop.wait(scheduler.calculate_sleep_interval())
+
+    thread = threading.Thread(target=loop, name="dalili-scheduler", daemon=True)
+    thread.start()
+    return thread
