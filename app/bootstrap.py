@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.classify import Classifier, build_classifier
-from alerts.clustering import ClusterRules, default_cluster_rules
+from alerts.clustering import ClusterRules, default_cluster_rules, load_cluster_rules
 from alerts.routing import Routing, load_routing
 from alerts.taxonomy import Taxonomy, load_taxonomy
 from alerts.unit_of_work import UnitOfWork
@@ -108,7 +108,11 @@ def build_services(settings: Settings) -> Services:
         menus=load_menus(),
         senders=senders,
         routing=load_routing(settings.routing_file),
-        cluster_rules=default_cluster_rules(),
+        cluster_rules=(
+            load_cluster_rules(Path(settings.clustering_file))
+            if settings.clustering_file
+            else default_cluster_rules()
+        ),
         staff_notifiers=notifiers_from_url(
             settings.smtp_url, settings.staff_webhook_secret, _staff_sms_sender(settings, senders)
         ),

@@ -80,6 +80,8 @@ class Settings:
     """ISO 3166 alpha-2 region used to read local phone numbers without a country code."""
     routing_file: str = str(Path(__file__).resolve().parent / "routing.toml")
     """Who is alerted about which incidents (responders, priorities, countries; R48)."""
+    clustering_file: str = ""
+    """Duplicate windows and compatible categories (R25, R49); empty: alerts/data/clustering.toml."""
     smtp_url: str = ""
     """``smtp://user:password@host:587?starttls=1&from=dalili@example.org`` for staff e-mail alerts;
     empty records them instead of sending (development)."""
