@@ -7,6 +7,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
 from alerts.errors import InvalidCredentials, InvalidValue, UnknownUser
@@ -69,7 +70,19 @@ def authenticate_token(token: str, *, uow: UnitOfWork) -> Viewer:
             raise InvalidCredentials("unknown or revoked token")
         api_token, user = row
         api_token.last_used_at = utcnow()
-        networks = uow.session.scalars(select(Network.id).where(Network.coordinator_id == user.id))
-        viewer = Viewer(user.id, user.email, user.role, frozenset(networks))
+        viewer = viewer_of(uow.session, user)
         uow.commit()
     return viewer
+
+
+def viewer_of(session: Session, user: User) -> Viewer:
+    """What the services need to know about a signed-in user: role, networks, countries, language."""
+    networks = session.scalars(select(Network.id).where(Network.coordinator_id == user.id))
+    return Viewer(
+        user.id,
+        user.email,
+        user.role,
+        frozenset(networks),
+        countries=frozenset(user.countries or ()),
+        language=user.language,
+    )

@@ -40,3 +40,6 @@ class Viewer:
     role: str
     network_ids: frozenset[int] = field(default_factory=frozenset)
     """Networks she coordinates (scopes the network_coordinator role)."""
+    countries: frozenset[str] = field(default_factory=frozenset)
+    """Countries of the missions she works on; empty: all of the deployment's."""
+    language: str = "en"

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -97,6 +98,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    language: Mapped[str] = mapped_column(String(8), server_default="en")
+    """The dashboard language she chose (en, fr, ar)."""
+    countries: Mapped[list[str]] = mapped_column(JSONDocument, default=list)
+    """ISO codes of the missions' countries she works on; empty: every country of the deployment."""
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """Base32 secret of her optional second factor (TOTP)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -196,6 +203,13 @@ class InboundMessage(Base):
     training: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+QUEUE_PREDICATE = (
+    "merged_into_id IS NULL AND NOT training AND status IN "
+    "('received', 'under_review', 'unverified', 'verified', 'response_dispatched')"
+)
+"""The open incidents of the review queue: partial indexes serve its first and filtered pages."""
+
+
 class Incident(Base):
     """What happened: a cluster of one or more reports, with a stable id (R5)."""
 
@@ -210,6 +224,23 @@ class Incident(Base):
             f"external_check IS NULL OR {_one_of('external_check', EXTERNAL_CHECKS)}", name="external_check"
         ),
         Index(None, "status", "priority", "deadline_at"),
+        Index(
+            "ix_incidents_queue",
+            "priority",
+            "deadline_at",
+            "id",
+            postgresql_where=text(QUEUE_PREDICATE),
+            sqlite_where=text(QUEUE_PREDICATE),
+        ),
+        Index(
+            "ix_incidents_country_queue",
+            "country",
+            "priority",
+            "deadline_at",
+            "id",
+            postgresql_where=text(QUEUE_PREDICATE),
+            sqlite_where=text(QUEUE_PREDICATE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -236,6 +267,11 @@ class Incident(Base):
     """How many times it went past its review deadline unreviewed (R22)."""
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     """Set while a reviewer's merge holds its reports in another incident (R26)."""
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    responder: Mapped[str | None] = mapped_column(String(120))
+    """Who acted on it (a base, a patrol, a partner), recorded when marked actioned."""
+    action_ref: Mapped[str | None] = mapped_column(String(64))
+    """The patrol or operation reference of that action."""
     first_reported_at: Mapped[datetime]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deadline_at: Mapped[datetime]
