@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from alerts.models import DeliveryEvent, InboundMessage, Report, Reporter, SentMessage
+from alerts.models import ContactVaultEntry, DeliveryEvent, InboundMessage, Report, Reporter, SentMessage
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import DELIVERY_RANK
 
@@ -160,6 +160,16 @@ def should_apply(stored: str | None, incoming: str) -> bool:
     if stored in TERMINAL_STATUSES:
         return False
     return DELIVERY_RANK[incoming] > DELIVERY_RANK[stored]
+
+
+def kept_contact(sent_id: int, *, uow: UnitOfWork) -> str | None:
+    """The sealed number kept (with call-back consent) for the reporter of a reserved follow-up."""
+    with uow:
+        return uow.session.scalar(
+            select(ContactVaultEntry.ciphertext)
+            .join(SentMessage, SentMessage.reporter_key == ContactVaultEntry.reporter_key)
+            .where(SentMessage.id == sent_id)
+        )
 
 
 def load_reply(sent_id: int, *, uow: UnitOfWork) -> PlannedReply | None:

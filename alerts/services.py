@@ -343,10 +343,10 @@ def list_reports(
     query = query.order_by(Report.id.desc()).limit(limit)
     with uow:
         rows = uow.session.execute(query).all()
-        return [_report_view(report, status, viewer, taxonomy) for report, status in rows]
+        return [report_view(report, status, viewer, taxonomy) for report, status in rows]
 
 
-def _report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Taxonomy) -> dict[str, Any]:
+def report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Taxonomy) -> dict[str, Any]:
     restricted = taxonomy.categories[report.category].restricted
     view: dict[str, Any] = {
         "id": report.id,

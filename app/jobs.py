@@ -13,6 +13,7 @@ from alerts.messages import RecordInbound
 from alerts.models import utcnow
 from alerts.outbound import (
     PlannedReply,
+    kept_contact,
     load_reply,
     plan_reply,
     record_send_failure,
@@ -104,22 +105,56 @@ def send_reply(sent_id: int, sealed_reply: str) -> None:
     """Send one reserved reply through its provider; retryable failures raise so RQ retries."""
     services = current_services()
     plan = load_reply(sent_id, uow=services.uow())
-    if plan is None:
-        return
-    message = _compose(services, plan, services.vault.open(sealed_reply, max_age_seconds=REPLY_TTL_SECONDS))
+    if plan is not None:
+        _deliver(services, plan, services.vault.open(sealed_reply, max_age_seconds=REPLY_TTL_SECONDS))
+
+
+def send_follow_ups(inbound_ids: list[int], kind: str) -> None:
+    """The neutral "passed on" or "more_info" message (DOMAIN.md §5) to each reporter who opted in,
+    at the number kept in the vault; none is kept without call-back consent, so none is sent."""
+    services = current_services()
+    window = timedelta(days=services.settings.silence_window_days)
+    for inbound_id in inbound_ids:
+        plan = plan_reply(inbound_id, kind, uow=services.uow(), now=utcnow(), silence_window=window)
+        if isinstance(plan, str):
+            logger.info("no %s for inbound %s: %s", kind, inbound_id, plan)
+            continue
+        sealed = kept_contact(plan.sent_id, uow=services.uow())
+        if sealed is None:
+            record_send_failure(plan.sent_id, code="no-contact-kept", uow=services.uow())
+            continue
+        _deliver(services, plan, services.vault.open(sealed))
+
+
+def enqueue_follow_ups(services: Services, inbound_ids: list[int], kind: str, *, incident_id: int) -> None:
+    if inbound_ids:
+        services.queues.enqueue(
+            "notify",
+            send_follow_ups,
+            inbound_ids,
+            kind,
+            job_id=f"follow-ups-{kind}-{incident_id}-{utcnow():%s}",
+        )
+
+
+def _deliver(services: Services, plan: PlannedReply, address: str) -> None:
+    message = _compose(services, plan, address)
     if message is None:
-        record_send_failure(sent_id, code="whatsapp-window-closed", uow=services.uow())
+        record_send_failure(plan.sent_id, code="whatsapp-window-closed", uow=services.uow())
         return
-    sender = services.senders["training" if plan.training else plan.provider]
+    sender = services.senders.get("training" if plan.training else plan.provider)
+    if sender is None:
+        record_send_failure(plan.sent_id, code="no-sender-for-provider", uow=services.uow())
+        return
     try:
         result = sender.send(message)
     except SendFailed as exc:
-        record_send_failure(sent_id, code=exc.code, uow=services.uow())
+        record_send_failure(plan.sent_id, code=exc.code, uow=services.uow())
         if exc.retryable:
             raise
         return
     record_sent(
-        sent_id, provider_message_id=result.provider_message_id, status=result.status, uow=services.uow()
+        plan.sent_id, provider_message_id=result.provider_message_id, status=result.status, uow=services.uow()
     )
 
 

@@ -15,7 +15,7 @@ from channels.gsm import GSM7_SINGLE, UCS2_SINGLE, is_gsm7, septets, utf16_units
 
 DEFAULT_MESSAGES = Path(__file__).with_name("data") / "messages.toml"
 FALLBACK_LANGUAGE = "en"
-TEMPLATE_KEYS = ("receipt", "passed_on", "closure", "help", "stopped", "language_set", "joined")
+TEMPLATE_KEYS = ("receipt", "passed_on", "closure", "more_info", "help", "stopped", "language_set", "joined")
 KEYWORD_KINDS = ("help", "stop", "language", "join")
 PLACEHOLDERS = frozenset({"ref"})
 SAMPLE_VALUES = {"ref": "ACDEF347"}

@@ -69,7 +69,7 @@ def test_every_template_is_one_sms_in_its_encoding(language: str, key: str, temp
     assert fits_one_sms(text)
 
 
-@pytest.mark.parametrize("key", ["receipt", "passed_on", "closure"])
+@pytest.mark.parametrize("key", ["receipt", "passed_on", "closure", "more_info"])
 def test_the_three_reporter_messages_carry_the_reference_and_nothing_else(key: str) -> None:
     for language in MESSAGES.languages:
         text = render(MESSAGES, key, language, ref="K7Q")

@@ -1,0 +1,475 @@
+"""The JOC review queue and the reviewer's actions (DOMAIN.md §4, §5, §6.4; R22, R23, R26, R29, R30).
+
+Every read and action takes the signed-in ``Viewer``; who may see and do what is decided here,
+not in the pages (R29). Each action is a recorded transition in the audit trail (R30), and every
+read of a sexual-violence narrative is audited too.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+
+from alerts.access import RESTRICTED_NARRATIVE_READERS, VERIFIED_STATES, can_read_narrative
+from alerts.audit import record_event
+from alerts.corroboration import refresh_reliability, reporters_of
+from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
+from alerts.messages import Viewer
+from alerts.models import AuditEvent, DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, User
+from alerts.services import report_view
+from alerts.taxonomy import Taxonomy
+from alerts.unit_of_work import UnitOfWork
+from alerts.vocabulary import (
+    CREDIBILITY_GRADES,
+    OPEN_STATES,
+    PRIORITIES,
+    RELIABILITY_GRADES,
+    REVIEW_DEADLINES,
+)
+from alerts.workflow import check_transition, path_to
+
+QUEUE_READERS = frozenset(
+    {"triage_reviewer", "joc_officer", "protection_analyst", "wpa_crsv_focal", "network_coordinator"}
+)
+REVIEWERS = frozenset({"triage_reviewer", "wpa_crsv_focal"})
+"""Verify, reject, merge, assign, escalate, ask for more information."""
+RESPONDERS = frozenset({"triage_reviewer", "joc_officer", "wpa_crsv_focal"})
+"""Mark actioned and close."""
+VERIFIED_ONLY = frozenset({"joc_officer", "protection_analyst"})
+"""See verified incidents only (§6.4)."""
+_Row = TypeVar("_Row")
+PAGE = 50
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What a reviewer narrows the queue to; every field is optional."""
+
+    country: str | None = None
+    area: str | None = None
+    """A P-code at any admin level."""
+    sector: str | None = None
+    category: str | None = None
+    status: str | None = None
+    network_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    queue: str = "triage"
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def _require(viewer: Viewer, roles: frozenset[str], what: str) -> None:
+    if viewer.role not in roles:
+        raise NotPermitted(f"role {viewer.role} cannot {what}")
+
+
+def _scoped(query: Select[_Row], viewer: Viewer) -> Select[_Row]:
+    """Only the countries she works on, her networks' incidents, and verified ones where §6.4 says so."""
+    if viewer.countries:
+        query = query.where(Incident.country.in_(sorted(viewer.countries)))
+    if viewer.role in VERIFIED_ONLY:
+        query = query.where(Incident.status.in_(VERIFIED_STATES))
+    if viewer.role == "network_coordinator":
+        mine = select(Report.id).where(
+            Report.incident_id == Incident.id, Report.network_id.in_(sorted(viewer.network_ids))
+        )
+        query = query.where(exists(mine))
+    return query
+
+
+def _area(incident_areas: Any, code: str) -> Any:
+    levels = ("adm1_pcode", "adm2_pcode", "adm3_pcode")
+    return or_(*(incident_areas[level].as_string() == code for level in levels))
+
+
+def encode_cursor(incident: Incident) -> str:
+    raw = f"{incident.priority}|{incident.deadline_at.isoformat()}|{incident.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[str, datetime, int]:
+    try:
+        priority, deadline, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        if priority not in PRIORITIES:
+            raise ValueError(priority)
+        return priority, datetime.fromisoformat(deadline), int(ident)
+    except ValueError as exc:
+        raise InvalidValue("the page cursor is not one this server gave") from exc
+
+
+def list_queue(
+    viewer: Viewer, filters: QueueFilter, *, uow: UnitOfWork, limit: int = PAGE, after: str | None = None
+) -> QueuePage:
+    """Open incidents, most urgent and soonest due first, a page at a time (keyset pagination)."""
+    _require(viewer, QUEUE_READERS, "read the queue")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
+    query = select(Incident).where(
+        Incident.merged_into_id.is_(None),
+        Incident.training.is_(False),
+        Incident.status.in_([filters.status] if filters.status else OPEN_STATES),
+        Incident.queue == filters.queue,
+    )
+    if filters.status and filters.status not in OPEN_STATES:
+        raise InvalidValue(f"status {filters.status!r} is not open; allowed: {', '.join(OPEN_STATES)}")
+    query = _scoped(query, viewer)
+    if filters.country:
+        query = query.where(Incident.country == filters.country.upper())
+    if filters.area:
+        query = query.where(_area(Incident.areas, filters.area))
+    if filters.sector:
+        query = query.where(Incident.areas["sector"].as_string() == filters.sector)
+    if filters.category:
+        query = query.where(Incident.category == filters.category.upper())
+    if filters.network_id is not None:
+        query = query.where(
+            exists(
+                select(Report.id).where(
+                    Report.incident_id == Incident.id, Report.network_id == filters.network_id
+                )
+            )
+        )
+    if filters.since:
+        query = query.where(Incident.first_reported_at >= filters.since)
+    if filters.until:
+        query = query.where(Incident.first_reported_at < filters.until)
+    if after:
+        query = query.where(
+            tuple_(Incident.priority, Incident.deadline_at, Incident.id) > tuple_(*_decode_cursor(after))
+        )
+    query = query.order_by(Incident.priority, Incident.deadline_at, Incident.id).limit(limit + 1)
+    with uow:
+        rows = list(uow.session.scalars(query))
+        counts = _report_counts(uow, [i.id for i in rows[:limit]])
+        items = [_queue_item(i, counts.get(i.id, 0)) for i in rows[:limit]]
+        cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return QueuePage(items, cursor)
+
+
+def _report_counts(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
+    if not ids:
+        return {}
+    rows = uow.session.execute(
+        select(Report.incident_id, func.count())
+        .where(Report.incident_id.in_(ids))
+        .group_by(Report.incident_id)
+    )
+    return {incident_id: count for incident_id, count in rows if incident_id is not None}
+
+
+def _queue_item(incident: Incident, reports: int) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "category": incident.category,
+        "restricted": incident.restricted,
+        "priority": incident.priority,
+        "status": incident.status,
+        "deadline_at": incident.deadline_at.isoformat(),
+        "first_reported_at": incident.first_reported_at.isoformat(),
+        "country": incident.country,
+        "place_name": incident.place_name,
+        "areas": incident.areas,
+        "credibility": incident.credibility,
+        "escalation_level": incident.escalation_level,
+        "reports": reports,
+    }
+
+
+def incident_detail(
+    incident_id: int, viewer: Viewer, *, uow: UnitOfWork, taxonomy: Taxonomy
+) -> dict[str, Any]:
+    """One incident with its reports (narratives only for roles that may read them), duplicate
+    suggestions, merges and history; reading a restricted narrative is audited (R29, R30)."""
+    _require(viewer, QUEUE_READERS, "read incidents")
+    with uow:
+        incident = uow.session.scalar(_scoped(select(Incident).where(Incident.id == incident_id), viewer))
+        if incident is None:
+            raise UnknownIncident(str(incident_id))
+        reports = uow.session.scalars(
+            select(Report).where(Report.incident_id == incident.id).order_by(Report.id)
+        )
+        views = [report_view(r, incident.status, viewer, taxonomy) for r in reports]
+        if incident.restricted and viewer.role in RESTRICTED_NARRATIVE_READERS and views:
+            record_event(
+                uow.session,
+                actor=viewer.email,
+                action="restricted.read",
+                subject_type="incident",
+                subject_id=incident.id,
+                details={"reports": [v["id"] for v in views]},
+            )
+        detail = _queue_item(incident, len(views)) | {
+            "queue": incident.queue,
+            "lon": None
+            if incident.restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS
+            else incident.lon,
+            "lat": None
+            if incident.restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS
+            else incident.lat,
+            "precision": incident.precision,
+            "external_check": incident.external_check,
+            "responder": incident.responder,
+            "action_ref": incident.action_ref,
+            "assigned_to": _email(uow, incident.assigned_to_id),
+            "narrative_visible": can_read_narrative(viewer.role, restricted_category=incident.restricted),
+            "reports": views,
+            "suggestions": _suggestions(uow, incident.id),
+            "merged_from": _merged_from(uow, incident.id),
+            "merged_into": incident.merged_into_id,
+            "history": _history(uow, incident.id),
+        }
+        uow.commit()
+    return detail
+
+
+def _email(uow: UnitOfWork, user_id: int | None) -> str | None:
+    return uow.session.scalar(select(User.email).where(User.id == user_id)) if user_id else None
+
+
+def _suggestions(uow: UnitOfWork, incident_id: int) -> list[dict[str, Any]]:
+    rows = uow.session.execute(
+        select(DuplicateSuggestion, Incident)
+        .join(
+            Incident,
+            Incident.id
+            == func.coalesce(
+                func.nullif(DuplicateSuggestion.candidate_id, incident_id), DuplicateSuggestion.incident_id
+            ),
+        )
+        .where(
+            or_(
+                DuplicateSuggestion.incident_id == incident_id,
+                DuplicateSuggestion.candidate_id == incident_id,
+            ),
+            DuplicateSuggestion.status == "open",
+            Incident.merged_into_id.is_(None),
+        )
+    )
+    return [
+        {
+            "id": s.id,
+            "incident_id": other.id,
+            "category": other.category,
+            "priority": other.priority,
+            "status": other.status,
+            "place_name": other.place_name,
+            "distance_km": s.distance_km,
+            "hours_apart": round(s.hours_apart, 1),
+            "reason": s.reason,
+        }
+        for s, other in rows
+    ]
+
+
+def _merged_from(uow: UnitOfWork, incident_id: int) -> list[int]:
+    return list(
+        uow.session.scalars(
+            select(IncidentMerge.source_id).where(
+                IncidentMerge.target_id == incident_id, IncidentMerge.undone_at.is_(None)
+            )
+        )
+    )
+
+
+def _history(uow: UnitOfWork, incident_id: int) -> list[dict[str, Any]]:
+    events = uow.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject_type == "incident", AuditEvent.subject_id == str(incident_id))
+        .order_by(AuditEvent.id)
+    )
+    return [
+        {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "details": e.details} for e in events
+    ]
+
+
+# Actions --------------------------------------------------------------------------------------
+
+
+def _load_for_action(
+    uow: UnitOfWork, incident_id: int, viewer: Viewer, roles: frozenset[str], what: str
+) -> Incident:
+    _require(viewer, roles, what)
+    incident = uow.session.scalar(_scoped(select(Incident).where(Incident.id == incident_id), viewer))
+    if incident is None:
+        raise UnknownIncident(str(incident_id))
+    if incident.restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS:
+        raise NotPermitted(f"only the CRSV focal point can {what} a restricted incident")
+    return incident
+
+
+def _move(uow: UnitOfWork, incident: Incident, target: str, viewer: Viewer, details: dict[str, Any]) -> None:
+    """Walk the workflow to ``target`` (received → under_review → verified, …), one audited step each."""
+    for step in path_to(target, incident.status):
+        check_transition(incident.status, step)
+        previous, incident.status = incident.status, step
+        record_event(
+            uow.session,
+            actor=viewer.email,
+            action="incident.transition",
+            subject_type="incident",
+            subject_id=incident.id,
+            details={"from": previous, "to": step} | (details if step == target else {}),
+        )
+
+
+def verify(
+    incident_id: int,
+    viewer: Viewer,
+    *,
+    uow: UnitOfWork,
+    credibility: int,
+    reliability: str | None = None,
+) -> None:
+    """Verified, with the reviewer's information credibility 1-6 and, if she judged it, the source
+    reliability A-F of its reports: two separate fields (R19)."""
+    if credibility not in CREDIBILITY_GRADES:
+        raise InvalidValue(f"credibility {credibility!r} is not one of 1-6")
+    if reliability is not None and reliability not in RELIABILITY_GRADES:
+        raise InvalidValue(f"reliability {reliability!r} is not one of {', '.join(RELIABILITY_GRADES)}")
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "verify")
+        _move(uow, incident, "verified", viewer, {"credibility": credibility, "reliability": reliability})
+        incident.credibility = credibility
+        for report in uow.session.scalars(select(Report).where(Report.incident_id == incident.id)):
+            report.credibility = credibility
+            if reliability is not None:
+                report.reliability = reliability
+        uow.session.flush()
+        refresh_reliability(uow.session, reporters_of(uow.session, incident.id))
+        uow.commit()
+
+
+def reject(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, reason: str) -> None:
+    """Rejected, with the reason the reporter's network can learn from (kept in the audit trail)."""
+    if not reason.strip():
+        raise InvalidValue("say why the incident is rejected")
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "reject")
+        _move(uow, incident, "rejected", viewer, {"reason": reason.strip()[:500]})
+        uow.session.flush()
+        refresh_reliability(uow.session, reporters_of(uow.session, incident.id))
+        uow.commit()
+
+
+def mark_unverified(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
+    """Looked at, could not be confirmed yet: stays open for more information."""
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "review")
+        _move(uow, incident, "unverified", viewer, {})
+        uow.session.flush()
+        refresh_reliability(uow.session, reporters_of(uow.session, incident.id))
+        uow.commit()
+
+
+def start_review(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
+    """She has opened it: the clock stops counting it as untouched (time to triage, R23)."""
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "review")
+        if incident.status == "received":
+            _move(uow, incident, "under_review", viewer, {})
+            uow.commit()
+
+
+def assign(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, email: str | None) -> None:
+    """Give it to a colleague who may review it (or to nobody)."""
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "assign")
+        user = None
+        if email:
+            user = uow.session.scalar(select(User).where(User.email == email.strip().lower(), User.active))
+            if user is None or user.role not in REVIEWERS | RESPONDERS:
+                raise InvalidValue(f"{email} is not an active reviewer or responder")
+        incident.assigned_to_id = user.id if user else None
+        record_event(
+            uow.session,
+            actor=viewer.email,
+            action="incident.assign",
+            subject_type="incident",
+            subject_id=incident.id,
+            details={"to": user.email if user else None},
+        )
+        uow.commit()
+
+
+def escalate_now(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, now: datetime) -> None:
+    """Raise it one priority level at once (a reviewer's judgement, not the clock)."""
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "escalate")
+        before = incident.priority
+        incident.priority = PRIORITIES[max(PRIORITIES.index(before) - 1, 0)]
+        incident.escalation_level += 1
+        incident.deadline_at = min(incident.deadline_at, now + REVIEW_DEADLINES[incident.priority])
+        record_event(
+            uow.session,
+            actor=viewer.email,
+            action="incident.escalate",
+            subject_type="incident",
+            subject_id=incident.id,
+            details={"from": before, "to": incident.priority, "level": incident.escalation_level},
+        )
+        uow.commit()
+
+
+def mark_actioned(
+    incident_id: int, viewer: Viewer, *, uow: UnitOfWork, responder: str, action_ref: str
+) -> list[int]:
+    """Response dispatched by ``responder`` (patrol reference ``action_ref``); returns the inbound
+    messages whose reporters opted in to the neutral "passed on" message (§5)."""
+    if not responder.strip():
+        raise InvalidValue("name who responded (a base, a patrol, a partner)")
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, RESPONDERS, "mark actioned")
+        if incident.status != "verified":
+            raise InvalidValue(
+                f"only a verified incident can be marked actioned, not a {incident.status} one"
+            )
+        _move(uow, incident, "response_dispatched", viewer, {"responder": responder, "ref": action_ref})
+        incident.responder, incident.action_ref = responder.strip()[:120], action_ref.strip()[:64] or None
+        uow.commit()
+        return _follow_up_messages(uow, incident.id)
+
+
+def close(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, RESPONDERS, "close")
+        _move(uow, incident, "closed", viewer, {})
+        uow.commit()
+
+
+def request_information(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> list[int]:
+    """Audit the request and return the inbound messages whose reporters accept follow-ups;
+    the job sends each the neutral "more_info" template (no content, §6.5)."""
+    with uow:
+        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "request information")
+        record_event(
+            uow.session,
+            actor=viewer.email,
+            action="incident.request_information",
+            subject_type="incident",
+            subject_id=incident.id,
+        )
+        uow.commit()
+        return _follow_up_messages(uow, incident.id)
+
+
+def _follow_up_messages(uow: UnitOfWork, incident_id: int) -> list[int]:
+    rows = uow.session.scalars(
+        select(Report.inbound_message_id)
+        .join(Reporter, Reporter.key == Report.reporter_key)
+        .where(
+            Report.incident_id == incident_id,
+            Report.inbound_message_id.is_not(None),
+            and_(Reporter.consent_followup, Reporter.opted_out.is_(False), Reporter.withdrawn_at.is_(None)),
+        )
+    )
+    return [r for r in rows if r is not None]
