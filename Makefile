@@ -8,16 +8,28 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run test test-unit lint bench clean
+.PHONY: venv run test test-unit test-browser lint bench clean translations
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Dalili needs Python 3.11 or newer on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	$(BIN)/pybabel compile -d app/translations
 	@touch $(STAMP)
 
-venv: $(STAMP)
+# Compiled catalogs are build products (git-ignored): the stamp compiles them all once, and an edited
+# .po is recompiled on the next `make run` or `make test`. Fuzzy entries stay untranslated until reviewed.
+MO := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+$(MO): %.mo: %.po | $(STAMP)
+	$(BIN)/pybabel compile -i $< -o $@
+
+venv: $(STAMP) $(MO)
+
+translations: venv  ## extract the dashboard's strings and merge them into each language's .po
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project Dalili --copyright-holder "Dalili contributors" -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --width 110
 
 run: venv  ## set up, migrate, load demo data, serve web + worker on http://$(HOST):$(PORT)
 	$(BIN)/dalili db upgrade
@@ -29,6 +41,9 @@ test: venv  ## the whole suite (integration tests need DALILI_TEST_DATABASE_URL/
 
 test-unit: venv
 	$(BIN)/pytest tests/unit
+
+test-browser: venv  ## the dashboard in headless Chromium (/usr/bin/chromium; skipped without it)
+	$(BIN)/pytest tests/browser
 
 lint: venv  ## ruff, mypy, import-linter
 	$(BIN)/ruff check .

@@ -8,12 +8,12 @@ with a fresh deadline, and shows in the stale view. Staff alerts are planned as 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -67,9 +67,10 @@ def escalate_overdue(
 
 
 def stale_incidents(
-    now: datetime, *, uow: UnitOfWork, include_training: bool = False
+    now: datetime, *, uow: UnitOfWork, include_training: bool = False, countries: Collection[str] = ()
 ) -> list[dict[str, Any]]:
-    """Items awaiting review that escalated or are past their deadline, longest overdue first (R22)."""
+    """Items awaiting review that escalated or are past their deadline, longest overdue first (R22);
+    only in ``countries`` when some are given."""
     with uow:
         rows = uow.session.scalars(
             select(Incident)
@@ -78,6 +79,7 @@ def stale_incidents(
                 Incident.merged_into_id.is_(None),
                 Incident.training.is_(include_training),
                 (Incident.escalation_level > 0) | (Incident.deadline_at < now),
+                Incident.country.in_(sorted(countries)) if countries else true(),
             )
             .order_by(Incident.first_reported_at)
             .limit(STALE_PAGE)

@@ -198,3 +198,45 @@ def network_feedback(
         "responded": _band(sum(statuses[s] for s in ADDRESSED)),
         "caveat": "reported incidents, not prevalence",
     }
+
+
+PROTECTION_READERS = frozenset({"protection_analyst", "wpa_crsv_focal", "joc_officer"})
+
+
+def protection_summary(
+    viewer: Viewer, *, uow: UnitOfWork, since: datetime, until: datetime
+) -> dict[str, Any]:
+    """Verified incidents per admin-1 area and category for patrol planning: counts only, no points;
+    restricted (sexual-violence) counts banded below ``SMALL_COUNT`` for every role but the CRSV
+    focal point (§6.3 item 7, R36, R37)."""
+    if viewer.role not in PROTECTION_READERS:
+        raise NotPermitted(f"role {viewer.role} cannot read protection summaries")
+    with uow:
+        query = select(Incident.areas, Incident.country, Incident.category, Incident.restricted).where(
+            Incident.status.in_(("verified", *ADDRESSED)),
+            Incident.first_reported_at >= since,
+            Incident.first_reported_at < until,
+            Incident.training.is_(False),
+            Incident.merged_into_id.is_(None),
+        )
+        if viewer.countries:
+            query = query.where(Incident.country.in_(sorted(viewer.countries)))
+        rows = uow.session.execute(query).all()
+    counts: Counter[tuple[str, str]] = Counter()
+    restricted: set[str] = set()
+    for areas, country, category, is_restricted in rows:
+        counts[(str(areas.get("adm1_name") or country or "unknown area"), category)] += 1
+        if is_restricted:
+            restricted.add(category)
+    exact = viewer.role == "wpa_crsv_focal"
+    table: dict[str, dict[str, int | str]] = defaultdict(dict)
+    for (area, category), count in sorted(counts.items()):
+        table[area][category] = count if exact or category not in restricted else _band(count)
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "categories": sorted({category for _, category in counts}),
+        "areas": dict(table),
+        "total": len(rows),
+        "caveat": "reported incidents, not prevalence",
+    }

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 
 from alerts.access import RESTRICTED_NARRATIVE_READERS, VERIFIED_STATES, can_read_narrative
 from alerts.audit import record_event
-from alerts.corroboration import refresh_reliability, reporters_of
+from alerts.corroboration import (
+    dismiss_suggestion,
+    merge_incidents,
+    record_external_check,
+    refresh_reliability,
+    reporters_of,
+    unmerge_incident,
+)
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
+from alerts.escalation import stale_incidents
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, User
 from alerts.services import report_view
@@ -30,7 +38,7 @@ from alerts.vocabulary import (
     RELIABILITY_GRADES,
     REVIEW_DEADLINES,
 )
-from alerts.workflow import check_transition, path_to
+from alerts.workflow import TRANSITIONS, check_transition
 
 QUEUE_READERS = frozenset(
     {"triage_reviewer", "joc_officer", "protection_analyst", "wpa_crsv_focal", "network_coordinator"}
@@ -44,6 +52,8 @@ VERIFIED_ONLY = frozenset({"joc_officer", "protection_analyst"})
 _Row = TypeVar("_Row")
 PAGE = 50
 MAX_PAGE = 200
+MAX_ID = 2**63 - 1
+"""Ids are BIGINT: nothing larger exists, and the drivers refuse to bind it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +110,12 @@ def encode_cursor(incident: Incident) -> str:
 def _decode_cursor(cursor: str) -> tuple[str, datetime, int]:
     try:
         priority, deadline, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        if priority not in PRIORITIES:
+        when, number = datetime.fromisoformat(deadline), int(ident)
+        # A forged cursor must fail here, not in the driver: naive or out-of-range values raise there.
+        if priority not in PRIORITIES or when.tzinfo is None or not 0 < number <= MAX_ID:
             raise ValueError(priority)
-        return priority, datetime.fromisoformat(deadline), int(ident)
-    except ValueError as exc:
+        return priority, when.astimezone(UTC), number
+    except (ValueError, OverflowError) as exc:
         raise InvalidValue("the page cursor is not one this server gave") from exc
 
 
@@ -194,7 +206,7 @@ def incident_detail(
     with uow:
         incident = uow.session.scalar(_scoped(select(Incident).where(Incident.id == incident_id), viewer))
         if incident is None:
-            raise UnknownIncident(str(incident_id))
+            raise UnknownIncident(f"no incident {incident_id} (or none you may see)")
         reports = uow.session.scalars(
             select(Report).where(Report.incident_id == incident.id).order_by(Report.id)
         )
@@ -301,15 +313,19 @@ def _load_for_action(
     _require(viewer, roles, what)
     incident = uow.session.scalar(_scoped(select(Incident).where(Incident.id == incident_id), viewer))
     if incident is None:
-        raise UnknownIncident(str(incident_id))
+        raise UnknownIncident(f"no incident {incident_id} (or none you may see)")
     if incident.restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS:
         raise NotPermitted(f"only the CRSV focal point can {what} a restricted incident")
     return incident
 
 
 def _move(uow: UnitOfWork, incident: Incident, target: str, viewer: Viewer, details: dict[str, Any]) -> None:
-    """Walk the workflow to ``target`` (received → under_review → verified, …), one audited step each."""
-    for step in path_to(target, incident.status):
+    """Move to ``target``, one audited step; acting on an untouched incident first opens its review
+    (received → under_review), and no other step is taken on her behalf (never through verified)."""
+    steps = [target]
+    if incident.status == "received" and target not in TRANSITIONS["received"]:
+        steps = ["under_review", target]
+    for step in steps:
         check_transition(incident.status, step)
         previous, incident.status = incident.status, step
         record_event(
@@ -473,3 +489,105 @@ def _follow_up_messages(uow: UnitOfWork, incident_id: int) -> list[int]:
         )
     )
     return [r for r in rows if r is not None]
+
+
+# Reviewers' merges, checks and feeds ----------------------------------------------------------
+
+VERIFIED_FEED_READERS = frozenset({"joc_officer", "protection_analyst", "triage_reviewer", "wpa_crsv_focal"})
+"""Who may pull verified incidents for mission systems (no narrative or reporter in it, R35)."""
+COARSE_AREA_KEYS = ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "sector")
+"""All a restricted incident shows of where it happened outside its detail: admin-2 at finest (R36)."""
+
+
+def merge(source_id: int, target_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
+    """A reviewer's merge of two incidents she may both act on (R26)."""
+    with uow:
+        for incident_id in (source_id, target_id):
+            _load_for_action(uow, incident_id, viewer, REVIEWERS, "merge")
+    merge_incidents(source_id, target_id, actor=viewer.email, uow=uow)
+
+
+def unmerge(source_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
+    """Undo the merge of ``source_id``, if she may act on it and on the incident that holds it (R26)."""
+    with uow:
+        source = _load_for_action(uow, source_id, viewer, REVIEWERS, "unmerge")
+        if source.merged_into_id is not None:
+            _load_for_action(uow, source.merged_into_id, viewer, REVIEWERS, "unmerge")
+    unmerge_incident(source_id, actor=viewer.email, uow=uow)
+
+
+def dismiss(incident_id: int, suggestion_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
+    """The two incidents of an open duplicate suggestion of ``incident_id`` are different (R25)."""
+    with uow:
+        _load_for_action(uow, incident_id, viewer, REVIEWERS, "dismiss suggestions of")
+        suggestion = uow.session.get(DuplicateSuggestion, suggestion_id)
+        pair = (suggestion.incident_id, suggestion.candidate_id) if suggestion else ()
+        if suggestion is None or incident_id not in pair:
+            raise InvalidValue(f"incident {incident_id} has no duplicate suggestion {suggestion_id}")
+        if suggestion.status != "open":
+            raise InvalidValue(f"duplicate suggestion {suggestion_id} is {suggestion.status}, not open")
+        other = suggestion.candidate_id if incident_id == suggestion.incident_id else suggestion.incident_id
+        _load_for_action(uow, other, viewer, REVIEWERS, "dismiss suggestions of")
+    dismiss_suggestion(suggestion_id, actor=viewer.email, uow=uow)
+
+
+def record_check(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, outcome: str | None) -> int:
+    """A patrol, JOC or partner confirmed or contradicted it (None clears); the new credibility (R21)."""
+    with uow:
+        _load_for_action(uow, incident_id, viewer, REVIEWERS, "record checks on")
+    return record_external_check(incident_id, outcome, actor=viewer.email, uow=uow)
+
+
+def stale(viewer: Viewer, *, uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
+    """The stale view (R22) for reviewers, in the countries they work on."""
+    _require(viewer, REVIEWERS, "read the stale view")
+    return stale_incidents(now, uow=uow, countries=viewer.countries)
+
+
+def list_verified(
+    viewer: Viewer, *, uow: UnitOfWork, since_id: int = 0, limit: int = PAGE
+) -> list[dict[str, Any]]:
+    """Verified, actioned and closed incidents after ``since_id``, oldest id first, for mission
+    systems: no narrative and no reporter ever, and no point or place for restricted ones (R35, R36)."""
+    _require(viewer, VERIFIED_FEED_READERS, "read verified incidents")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
+    query = select(Incident).where(
+        Incident.id > since_id,
+        Incident.status.in_(VERIFIED_STATES),
+        Incident.merged_into_id.is_(None),
+        Incident.training.is_(False),
+        Incident.queue == "triage",  # election-process issues never go to the JOC (R17)
+    )
+    if viewer.countries:
+        query = query.where(Incident.country.in_(sorted(viewer.countries)))
+    with uow:
+        rows = list(uow.session.scalars(query.order_by(Incident.id).limit(limit)))
+        counts = _report_counts(uow, [i.id for i in rows])
+        return [_verified_item(i, counts.get(i.id, 0)) for i in rows]
+
+
+def _verified_item(incident: Incident, reports: int) -> dict[str, Any]:
+    coarse = incident.restricted
+    return {
+        "id": incident.id,
+        "category": incident.category,
+        "restricted": incident.restricted,
+        "status": incident.status,
+        "priority": incident.priority,
+        "credibility": incident.credibility,
+        "external_check": incident.external_check,
+        "country": incident.country,
+        "place_name": None if coarse else incident.place_name,
+        "lon": None if coarse else incident.lon,
+        "lat": None if coarse else incident.lat,
+        "precision": None if coarse else incident.precision,
+        "areas": {k: v for k, v in incident.areas.items() if k in COARSE_AREA_KEYS}
+        if coarse
+        else incident.areas,
+        "first_reported_at": incident.first_reported_at.isoformat(),
+        "updated_at": incident.updated_at.isoformat(),
+        "responder": incident.responder,
+        "action_ref": incident.action_ref,
+        "reports": reports,
+    }

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.wrappers.response import Response
 
 from app.bootstrap import Services, build_services
 from config.logging import configure_logging
@@ -36,19 +35,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
 
     from app import errors, health, simulator, webhooks
-    from app.api import reports
+    from app.api import incidents, reports
+    from app.web import register_web
 
     errors.register_error_handlers(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(incidents.api)
     if settings.training:  # the phone simulator makes training data; never in production
         app.register_blueprint(simulator.bp)
-
-    @app.get("/")
-    def index() -> Response:
-        """Until the dashboard exists, the simulator (in training) or the API is the way in."""
-        return redirect(url_for("simulator.page") if settings.training else "/api/reports")
+    register_web(app)  # sign-in, sessions, CSRF, languages, pages' shell
 
     return app
 

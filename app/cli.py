@@ -9,9 +9,10 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from rq.registry import FailedJobRegistry
 
-from alerts.accounts import create_api_token, create_user
+from alerts.accounts import create_api_token, create_user, enable_totp
 from alerts.audit import verify_chain
 from alerts.contacts import create_network, register_monitor
+from alerts.errors import AlertsError
 from alerts.models import utcnow
 from alerts.vocabulary import ROLES
 from app import create_app, current_services, demo, jobs, migrate, schedule, worker
@@ -83,13 +84,37 @@ def user() -> None:
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--password", help="Leave out to generate one.")
+@click.option(
+    "--country",
+    "countries",
+    multiple=True,
+    help="ISO code of a country she works on (repeat for several); none: every country served.",
+)
 @with_appcontext
-def user_create(email: str, role: str, password: str | None) -> None:
+def user_create(email: str, role: str, password: str | None, countries: tuple[str, ...]) -> None:
     """Create a user with one of the roles of DOMAIN.md §6.4."""
-    chosen = create_user(email, role, password, uow=current_services().uow())
-    click.echo(f"created {email} ({role})")
+    try:
+        chosen = create_user(email, role, password, uow=current_services().uow(), countries=countries)
+    except AlertsError as exc:
+        raise click.ClickException(str(exc)) from exc
+    scope = ", ".join(sorted(code.strip().upper() for code in countries)) or "every country served"
+    click.echo(f"created {email} ({role}) for {scope}")
     if password is None:
         click.echo(f"password: {chosen}")
+
+
+@user.command("totp")
+@click.argument("email")
+@with_appcontext
+def user_totp(email: str) -> None:
+    """Give EMAIL a second factor: prints the otpauth:// URI for her authenticator app (shown once).
+
+    Running it again replaces her secret, e.g. after she lost her phone.
+    """
+    try:
+        click.echo(enable_totp(email, uow=current_services().uow()))
+    except AlertsError as exc:
+        raise click.ClickException(f"no active user {exc}") from exc
 
 
 @main.group()

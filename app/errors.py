@@ -7,7 +7,16 @@ import logging
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from alerts.errors import AlertsError, InvalidCredentials, InvalidValue, NotPermitted, UnknownUser
+from alerts.errors import (
+    AlertsError,
+    InvalidCredentials,
+    InvalidValue,
+    NotPermitted,
+    UnknownIncident,
+    UnknownUser,
+)
+from alerts.workflow import InvalidTransition
+from app.web.errors import error_page
 from channels.errors import ChannelError
 
 logger = logging.getLogger(__name__)
@@ -17,10 +26,15 @@ ALERTS_STATUS: dict[type[AlertsError], int] = {
     NotPermitted: 403,
     UnknownUser: 404,
     InvalidValue: 400,
+    UnknownIncident: 404,
+    InvalidTransition: 409,
 }
 
 
 def _answer(status: int, message: str) -> Response:
+    page = error_page(status)  # a person's browser gets a page; None for API clients and providers
+    if page is not None:
+        return page
     response = jsonify(error=message)
     response.status_code = status
     return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bench.dashboard import run as dashboard
 from bench.geocode import run as geocode
 from bench.intake import run as intake
 from bench.triage import pipeline as triage_pipeline
@@ -14,6 +15,7 @@ BENCHMARKS = {
     "geocode": geocode.main,
     "triage": triage.main,
     "triage pipeline": triage_pipeline.main,
+    "dashboard": dashboard.main,
 }
 
 for name, run in BENCHMARKS.items():

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from alerts.errors import InvalidValue
+from alerts.review import MAX_ID
 from alerts.services import list_reports
 from app import current_services
 from app.auth import current_viewer
@@ -18,7 +19,7 @@ def _int_arg(name: str, default: int | None) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):  # "²".isdigit(), yet int("²") fails
         raise InvalidValue(f"query parameter '{name}' must be a positive whole number")
     return int(raw)
 

@@ -211,3 +211,11 @@ class TestActions:
         for role in ("joc_officer", "protection_analyst", "network_coordinator"):
             with pytest.raises(NotPermitted):
                 verify(incident, _viewer(services, role), uow=services.uow(), credibility=3)
+
+
+def test_closing_an_unreviewed_incident_never_passes_through_verified(services: Services) -> None:
+    from alerts.workflow import InvalidTransition
+
+    incident = _incident(services, "ARM armed men near the school")
+    with pytest.raises(InvalidTransition):
+        close(incident, _viewer(services, "triage_reviewer"), uow=services.uow())

@@ -1,0 +1,72 @@
+"""/admin: users, networks, monitors by pseudonym, and the deployment's data files (read-only here)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers.response import Response
+
+from alerts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
+from alerts.errors import AlertsError
+from alerts.vocabulary import ROLES
+from app import current_services
+from app.web.access import current_viewer, requires_roles
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("")
+@requires_roles("admin")
+def index() -> str:
+    services, viewer = current_services(), current_viewer()
+    return render_template(
+        "admin.html",
+        users=list_users(viewer, uow=services.uow()),
+        networks=list_networks(viewer, uow=services.uow()),
+        roles=ROLES,
+        calendars=services.classifier.calendars,
+        templates=services.messages.templates,
+        lexicon_terms=Counter(term.language for term in services.classifier.lexicons.terms),
+        lexicon_sources=sorted({term.source for term in services.classifier.lexicons.terms}),
+    )
+
+
+@bp.post("/users")
+@requires_roles("admin")
+def create() -> Response:
+    form = request.form
+    countries = form.get("countries", "").replace(",", " ").split()
+    try:
+        password = add_user(
+            current_viewer(),
+            form.get("email", ""),
+            form.get("role", ""),
+            countries,
+            uow=current_services().uow(),
+        )
+    except AlertsError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("User created. First password, shown once: %(password)s", password=password), "ok")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires_roles("admin")
+def activate(user_id: int) -> Response:
+    try:
+        set_user_active(
+            current_viewer(), user_id, request.form.get("active") == "1", uow=current_services().uow()
+        )
+    except AlertsError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("admin.index"))
+
+
+@bp.get("/networks/<int:network_id>")
+@requires_roles("admin")
+def monitors(network_id: int) -> str:
+    rows = list_monitors(current_viewer(), network_id, uow=current_services().uow())
+    return render_template("admin_monitors.html", monitors=rows)

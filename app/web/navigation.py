@@ -1,0 +1,44 @@
+"""The header's links, each shown only to the roles its page serves (the pages check again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
+from alerts.indicators import INDICATOR_READERS
+from alerts.review import QUEUE_READERS, RESPONDERS, REVIEWERS
+
+
+@dataclass(frozen=True, slots=True)
+class NavLink:
+    path: str
+    label: LazyString
+    roles: frozenset[str]
+
+
+NAV_LINKS = (
+    NavLink("/queue", _l("Queue"), QUEUE_READERS),
+    NavLink("/stale", _l("Stale"), REVIEWERS | RESPONDERS),
+    NavLink("/indicators", _l("Indicators"), INDICATOR_READERS),
+    NavLink("/protection", _l("Protection"), frozenset({"protection_analyst", "wpa_crsv_focal"})),
+    NavLink("/admin", _l("Admin"), frozenset({"admin"})),
+)
+
+ROLE_LABELS = {
+    "network_coordinator": _l("Network coordinator"),
+    "triage_reviewer": _l("Triage reviewer"),
+    "joc_officer": _l("JOC officer"),
+    "protection_analyst": _l("Protection analyst"),
+    "wpa_crsv_focal": _l("WPA/CRSV focal point"),
+    "contact_officer": _l("Contact officer"),
+    "admin": _l("Administrator"),
+    "auditor": _l("Auditor"),
+}
+"""DOMAIN.md §6.4 roles as a person reads them."""
+
+
+def links_for(role: str) -> list[NavLink]:
+    """The links a user with this role sees, in header order."""
+    return [link for link in NAV_LINKS if role in link.roles]

@@ -1,0 +1,78 @@
+"""Oversight pages: stale alerts (R22), indicators and network feedback (R23, R50), protection summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import gettext as _
+
+from alerts.errors import InvalidValue
+from alerts.escalation import stale_incidents
+from alerts.indicators import GROUPINGS, INDICATOR_READERS, PROTECTION_READERS, indicators, network_feedback
+from alerts.indicators import protection_summary as summarise_protection
+from alerts.models import utcnow
+from alerts.review import RESPONDERS, REVIEWERS
+from app import current_services
+from app.web.access import current_viewer, requires_roles
+
+bp = Blueprint("oversight", __name__)
+
+
+@bp.app_context_processor
+def _period_helpers() -> dict[str, timedelta]:
+    return {"one_second": timedelta(seconds=1)}
+
+
+DEFAULT_PERIOD = timedelta(days=30)
+
+
+def _period() -> tuple[datetime, datetime]:
+    """The [since, until) period of the page's date fields; the last 30 days by default."""
+    try:
+        until_day = date.fromisoformat(request.args["until"]) if request.args.get("until") else None
+        since_day = date.fromisoformat(request.args["since"]) if request.args.get("since") else None
+    except ValueError:
+        abort(400, _("Dates are written YYYY-MM-DD."))
+    until = datetime.combine(until_day + timedelta(days=1), time(), UTC) if until_day else utcnow()
+    since = datetime.combine(since_day, time(), UTC) if since_day else until - DEFAULT_PERIOD
+    return since, until
+
+
+@bp.get("/stale")
+@requires_roles(*(REVIEWERS | RESPONDERS))
+def stale() -> str:
+    viewer = current_viewer()
+    rows = stale_incidents(utcnow(), uow=current_services().uow(), countries=viewer.countries)
+    return render_template("stale.html", rows=rows, taxonomy=current_services().taxonomy)
+
+
+@bp.get("/indicators")
+@requires_roles(*INDICATOR_READERS)
+def indicators_page() -> str:
+    since, until = _period()
+    group_by = request.args.get("group_by", "network")
+    if group_by not in GROUPINGS:
+        abort(400, _("Group by network, area or week."))
+    services, viewer = current_services(), current_viewer()
+    result = indicators(viewer, uow=services.uow(), since=since, until=until, group_by=group_by)
+    feedback = None
+    if network := request.args.get("network", type=int):
+        try:
+            feedback = network_feedback(viewer, network, uow=services.uow(), since=since, until=until)
+        except InvalidValue:
+            abort(404)
+    return render_template(
+        "indicators.html", result=result, feedback=feedback, since=since, until=until, group_by=group_by
+    )
+
+
+@bp.get("/protection")
+@requires_roles(*PROTECTION_READERS)
+def protection() -> str:
+    since, until = _period()
+    services = current_services()
+    summary = summarise_protection(current_viewer(), uow=services.uow(), since=since, until=until)
+    return render_template(
+        "protection.html", summary=summary, since=since, until=until, taxonomy=services.taxonomy
+    )

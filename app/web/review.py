@@ -1,0 +1,534 @@
+"""The queue and incident pages (issue #6): what JOC officers and protection staff work from in a crisis.
+
+Views parse, call one service of ``alerts.review`` and render or redirect (POST-redirect-GET with a
+flashed confirmation); who may see and do what is decided there (R29). NotPermitted and
+UnknownIncident become the 403 and 404 pages (app/errors.py); a refused step comes back as a message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers.response import Response
+
+from alerts.access import RESTRICTED_NARRATIVE_READERS
+from alerts.errors import InvalidValue
+from alerts.messages import Viewer
+from alerts.models import Network, utcnow
+from alerts.review import (
+    MAX_PAGE,
+    PAGE,
+    QUEUE_READERS,
+    RESPONDERS,
+    REVIEWERS,
+    QueueFilter,
+    assign,
+    close,
+    dismiss,
+    escalate_now,
+    incident_detail,
+    list_queue,
+    mark_actioned,
+    mark_unverified,
+    merge,
+    record_check,
+    reject,
+    request_information,
+    start_review,
+    unmerge,
+    verify,
+)
+from alerts.vocabulary import AWAITING_REVIEW, OPEN_STATES
+from alerts.workflow import TRANSITIONS, InvalidTransition, path_to
+from app import current_services
+from app.bootstrap import Services
+from app.jobs import enqueue_follow_ups
+from app.web import review_format
+from app.web.access import current_viewer, requires_roles
+from app.web.maps import LEAFLET_VERSION, bbox_around, boundaries_installed
+from app.web.maps import bp as maps_bp
+from app.web.review_forms import (
+    ActionedForm,
+    ActionForm,
+    AssignForm,
+    CheckForm,
+    MergeForm,
+    QueueFilterForm,
+    RejectForm,
+    VerifyForm,
+)
+
+bp = Blueprint("review", __name__)
+bp.register_blueprint(maps_bp)
+
+ID = "int(min=1, max=9223372036854775807)"
+"""Ids are BIGINT: a larger one is no incident, not an overflow in the driver."""
+FILTERS = ("country", "area", "sector", "category", "status", "network", "since", "until", "queue")
+NEW_ITEMS_GRACE = timedelta(minutes=2)
+"""Alerts received this long before the page was drawn but triaged after it still count as new."""
+POLL_SECONDS = 20
+QUEUE_PAGE = PAGE
+"""Incidents per queue page."""
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "category_label": _category_label,
+        "status_label": review_format.status_label,
+        "countdown_text": review_format.countdown_text,
+        "overdue": review_format.overdue,
+        "awaiting_review": AWAITING_REVIEW,
+        "utc_text": review_format.utc_text,
+        "grade": review_format.grade,
+        "credibility_labels": review_format.CREDIBILITY_LABELS,
+        "reliability_labels": review_format.RELIABILITY_LABELS,
+        "channel_labels": review_format.CHANNEL_LABELS,
+        "check_labels": review_format.CHECK_LABELS,
+        "precision_labels": review_format.PRECISION_LABELS,
+        "countdown_templates": review_format.countdown_templates,
+        "leaflet_version": LEAFLET_VERSION,
+    }
+
+
+def _language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "en"
+
+
+def _category_label(code: str) -> str:
+    return review_format.category_label(current_services().taxonomy, code, _language())
+
+
+# The queue -------------------------------------------------------------------------------------
+
+
+def _filter_form(viewer: Viewer) -> QueueFilterForm:
+    services = current_services()
+    form = QueueFilterForm(formdata=request.args)
+    countries = sorted(viewer.countries or services.settings.countries)
+    categories = sorted(
+        ((code, _category_label(code)) for code in services.taxonomy.categories), key=lambda c: c[1]
+    )
+    form.set_choices(countries, categories, _network_choices(viewer))
+    return form
+
+
+def _network_choices(viewer: Viewer) -> list[tuple[str, str]]:
+    """The networks of her countries (a coordinator: her own), by name."""
+    query = select(Network.id, Network.name).order_by(Network.name)
+    if viewer.role == "network_coordinator":
+        query = query.where(Network.id.in_(sorted(viewer.network_ids)))
+    if viewer.countries:
+        query = query.where(Network.country.in_(sorted(viewer.countries)))
+    with current_services().uow() as uow:
+        return [(str(ident), name) for ident, name in uow.session.execute(query)]
+
+
+def _queue_filter(form: QueueFilterForm) -> QueueFilter:
+    since: date | None = form.since.data
+    until: date | None = form.until.data
+    return QueueFilter(
+        country=form.country.data or None,
+        area=(form.area.data or "").strip() or None,
+        sector=(form.sector.data or "").strip() or None,
+        category=form.category.data or None,
+        status=form.status.data or None,
+        network_id=int(form.network.data) if form.network.data else None,
+        since=datetime.combine(since, time(), UTC) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+        queue=form.queue.data or "triage",
+    )
+
+
+def _filter_args(form: QueueFilterForm) -> dict[str, Any]:
+    """The valid filters as query parameters, for the next-page and new-alerts links."""
+    args: dict[str, Any] = {}
+    for name in FILTERS:
+        value = form[name].data
+        if value and not (name == "queue" and value == "triage"):
+            args[name] = value.isoformat() if isinstance(value, date) else str(value).strip()
+    return args
+
+
+@bp.get("/queue")
+@requires_roles(*QUEUE_READERS)
+def queue() -> ResponseReturnValue:
+    """Open incidents by priority and deadline, filtered, a keyset page at a time."""
+    viewer, services = current_viewer(), current_services()
+    form = _filter_form(viewer)
+    now = utcnow()
+    if not form.validate():
+        return render_template("queue.html", form=form, items=[], next_url=None, now=now, invalid=True)
+    filters, args = _queue_filter(form), _filter_args(form)
+    cursor = request.args.get("after") or None
+    try:
+        page = list_queue(viewer, filters, uow=services.uow(), limit=QUEUE_PAGE, after=cursor)
+    except InvalidValue:
+        flash(_("That page link is no longer valid: here is the first page."), "error")
+        return redirect(url_for("review.queue", **args))
+    newest = max((datetime.fromisoformat(i["first_reported_at"]) for i in page.items), default=None)
+    newer_than = max(filter(None, (newest, now - NEW_ITEMS_GRACE)))
+    return render_template(
+        "queue.html",
+        form=form,
+        items=page.items,
+        now=now,
+        invalid=False,
+        paged=cursor is not None,
+        first_url=url_for("review.queue", **args),
+        next_url=url_for("review.queue", **args, after=page.next_cursor) if page.next_cursor else None,
+        updates_url=url_for("review.updates", **args, newer_than=newer_than.isoformat()),
+        poll_seconds=POLL_SECONDS,
+    )
+
+
+@bp.get("/queue/updates")
+@requires_roles(*QUEUE_READERS)
+def updates() -> Response:
+    """{"new": n, "text": …}: open incidents matching the filters first reported after ``newer_than``."""
+    viewer = current_viewer()
+    form = _filter_form(viewer)
+    try:
+        newer_than = datetime.fromisoformat(request.args.get("newer_than", ""))
+    except ValueError:
+        abort(400, "newer_than must be an ISO 8601 time with a timezone")
+    if newer_than.tzinfo is None or not form.validate():
+        abort(400, "newer_than must be an ISO 8601 time with a timezone, and the filters valid")
+    filters = _queue_filter(form)
+    after = newer_than.astimezone(UTC) + timedelta(microseconds=1)
+    filters = replace(filters, since=max(filters.since, after) if filters.since else after)
+    page = list_queue(viewer, filters, uow=current_services().uow(), limit=MAX_PAGE)
+    count = len(page.items)
+    text = ngettext("%(num)d new alert", "%(num)d new alerts", count) if count else ""
+    if page.next_cursor:
+        text = _("More than %(count)d new alerts", count=MAX_PAGE)
+    response = jsonify(new=count, more=page.next_cursor is not None, text=text)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# One incident ----------------------------------------------------------------------------------
+
+
+def _reachable(status: str, target: str) -> bool:
+    if status == target:
+        return False
+    try:
+        path_to(target, status)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def allowed_actions(detail: dict[str, Any], viewer: Viewer) -> dict[str, bool]:
+    """Which buttons to show her: only what her role may do, in this status (the services check again)."""
+    status = detail["status"]
+    may_touch = detail["merged_into"] is None and (
+        not detail["restricted"] or viewer.role in RESTRICTED_NARRATIVE_READERS
+    )
+    reviewer = may_touch and viewer.role in REVIEWERS
+    responder = may_touch and viewer.role in RESPONDERS
+    still_open = status in OPEN_STATES
+    return {
+        "start_review": reviewer and status == "received",
+        "verify": reviewer and _reachable(status, "verified") and status not in ("response_dispatched",),
+        "unverify": reviewer and status in ("received", "under_review"),
+        "reject": reviewer and _reachable(status, "rejected"),
+        "assign": reviewer and still_open,
+        "escalate": reviewer and still_open,
+        "request_information": reviewer and still_open,
+        "actioned": responder and status == "verified",
+        "close": responder and "closed" in TRANSITIONS.get(status, frozenset()),
+        "check": reviewer,
+        "merge": reviewer and still_open,
+        "unmerge": reviewer,
+    }
+
+
+def map_data(detail: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
+    """What incident-map.js draws: the point, the places an unresolved report may mean, other reports."""
+    hidden = detail["restricted"] and viewer.role not in RESTRICTED_NARRATIVE_READERS
+    data: dict[str, Any] = {"hidden": hidden, "incident": None, "candidates": [], "reports": []}
+    if hidden:
+        return data
+    if detail["lon"] is not None and detail["lat"] is not None:
+        data["incident"] = {"lon": detail["lon"], "lat": detail["lat"], "label": detail["place_name"] or ""}
+    for report in detail["reports"]:
+        flags = report.get("flags") or {}
+        for candidate in flags.get("place_candidates") or ():
+            if candidate.get("lon") is not None and candidate.get("lat") is not None:
+                data["candidates"].append(
+                    {
+                        "lon": candidate["lon"],
+                        "lat": candidate["lat"],
+                        "label": _(
+                            "Possible place: %(place)s (report %(ref)s)",
+                            place=candidate.get("place", ""),
+                            ref=report["ref"],
+                        ),
+                    }
+                )
+        if report["lon"] is not None and report["lat"] is not None:
+            point = (report["lon"], report["lat"])
+            if data["incident"] is None or point != (data["incident"]["lon"], data["incident"]["lat"]):
+                data["reports"].append(
+                    {"lon": point[0], "lat": point[1], "label": _("Report %(ref)s", ref=report["ref"])}
+                )
+    points = [(p["lon"], p["lat"]) for p in (data["incident"], *data["candidates"], *data["reports"]) if p]
+    bbox = bbox_around(points)
+    data["boundaries"] = (
+        url_for("review.maps.boundaries", bbox=bbox) if bbox and boundaries_installed() else None
+    )
+    data["labels"] = {"incident": _("Incident")}
+    return data
+
+
+@bp.get(f"/incidents/<{ID}:incident_id>")
+@requires_roles(*QUEUE_READERS)
+def incident(incident_id: int) -> str:
+    viewer, services = current_viewer(), current_services()
+    detail = incident_detail(incident_id, viewer, uow=services.uow(), taxonomy=services.taxonomy)
+    evidence = {
+        report["id"]: review_format.highlight(
+            report["text"], (report.get("flags") or {}).get("evidence") or ()
+        )
+        for report in detail["reports"]
+        if "text" in report
+    }
+    reliability = review_format.best_reliability(detail["reports"])
+    return render_template(
+        "incident.html",
+        incident=detail,
+        narratives=evidence,
+        header_grade=review_format.grade(reliability, detail["credibility"]),
+        reliability=reliability,
+        history=[review_format.describe(event) for event in detail["history"]],
+        can=allowed_actions(detail, viewer),
+        map_data=map_data(detail, viewer),
+        boundaries=boundaries_installed(),
+        now=utcnow(),
+        verify_form=VerifyForm(prefix="verify"),
+        reject_form=RejectForm(prefix="reject"),
+        assign_form=AssignForm(prefix="assign", data={"email": detail["assigned_to"] or ""}),
+        actioned_form=ActionedForm(prefix="actioned"),
+        check_form=CheckForm(prefix="check", data={"outcome": detail["external_check"] or ""}),
+    )
+
+
+def _act(incident_id: int, form: FlaskForm, action: Callable[[], object], done: str) -> Response:
+    """Validate the form, run the action, flash what happened, and go back to the incident page."""
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    else:
+        try:
+            action()
+        except InvalidTransition:
+            flash(_("Not done: this step is not possible from the incident's current status."), "error")
+        except InvalidValue as exc:
+            flash(_("Not done: %(reason)s", reason=str(exc)), "error")
+        else:
+            flash(done, "ok")
+    return redirect(url_for("review.incident", incident_id=incident_id))
+
+
+def _incident_id(raw: str | None) -> int:
+    """The incident a merge form names (0, which is no incident, when it names none)."""
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
+
+
+def _services_and_viewer() -> tuple[Services, Viewer]:
+    return current_services(), current_viewer()
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/start-review")
+@requires_roles(*QUEUE_READERS)
+def start(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    return _act(
+        incident_id,
+        ActionForm(),
+        lambda: start_review(incident_id, viewer, uow=services.uow()),
+        _("Review started."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/verify")
+@requires_roles(*QUEUE_READERS)
+def verify_incident(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    form = VerifyForm(prefix="verify")
+    return _act(
+        incident_id,
+        form,
+        lambda: verify(
+            incident_id,
+            viewer,
+            uow=services.uow(),
+            credibility=int(form.credibility.data),
+            reliability=form.reliability.data or None,
+        ),
+        _("Verified."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/unverify")
+@requires_roles(*QUEUE_READERS)
+def unverify(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    return _act(
+        incident_id,
+        ActionForm(),
+        lambda: mark_unverified(incident_id, viewer, uow=services.uow()),
+        _("Marked unverified: it stays open for more information."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/reject")
+@requires_roles(*QUEUE_READERS)
+def reject_incident(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    form = RejectForm(prefix="reject")
+    return _act(
+        incident_id,
+        form,
+        lambda: reject(incident_id, viewer, uow=services.uow(), reason=form.reason.data or ""),
+        _("Rejected."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/assign")
+@requires_roles(*QUEUE_READERS)
+def assign_incident(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    form = AssignForm(prefix="assign")
+    email = (form.email.data or "").strip() or None
+    return _act(
+        incident_id,
+        form,
+        lambda: assign(incident_id, viewer, uow=services.uow(), email=email),
+        _("Assigned to %(email)s.", email=email) if email else _("Unassigned."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/escalate")
+@requires_roles(*QUEUE_READERS)
+def escalate(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    return _act(
+        incident_id,
+        ActionForm(),
+        lambda: escalate_now(incident_id, viewer, uow=services.uow(), now=utcnow()),
+        _("Escalated one priority level."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/request-information")
+@requires_roles(*QUEUE_READERS)
+def more_information(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+
+    def ask() -> None:
+        inbound_ids = request_information(incident_id, viewer, uow=services.uow())
+        enqueue_follow_ups(services, inbound_ids, "more_info", incident_id=incident_id)
+
+    return _act(
+        incident_id,
+        ActionForm(),
+        ask,
+        _("A neutral message asks the reporters who accepted follow-ups for more information."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/actioned")
+@requires_roles(*QUEUE_READERS)
+def actioned(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    form = ActionedForm(prefix="actioned")
+
+    def dispatch() -> None:
+        inbound_ids = mark_actioned(
+            incident_id,
+            viewer,
+            uow=services.uow(),
+            responder=form.responder.data or "",
+            action_ref=form.reference.data or "",
+        )
+        enqueue_follow_ups(services, inbound_ids, "passed_on", incident_id=incident_id)
+
+    return _act(incident_id, form, dispatch, _("Marked actioned."))
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/close")
+@requires_roles(*QUEUE_READERS)
+def close_incident(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    return _act(
+        incident_id, ActionForm(), lambda: close(incident_id, viewer, uow=services.uow()), _("Closed.")
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/check")
+@requires_roles(*QUEUE_READERS)
+def check(incident_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    form = CheckForm(prefix="check")
+    return _act(
+        incident_id,
+        form,
+        lambda: record_check(incident_id, viewer, uow=services.uow(), outcome=form.outcome.data or None),
+        _("Check recorded; credibility recomputed."),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/merge")
+@requires_roles(*QUEUE_READERS)
+def merge_into_this(incident_id: int) -> Response:
+    """Merge the incident named in the form into this one (a duplicate suggestion's button)."""
+    services, viewer = _services_and_viewer()
+    form = MergeForm()
+    source = _incident_id(form.source.data)
+    return _act(
+        incident_id,
+        form,
+        lambda: merge(source, incident_id, viewer, uow=services.uow()),
+        _("Incident %(source)s merged into this one.", source=source),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/unmerge")
+@requires_roles(*QUEUE_READERS)
+def unmerge_from_this(incident_id: int) -> Response:
+    """Undo the merge of the incident named in the form (one of this incident's merged-from list)."""
+    services, viewer = _services_and_viewer()
+    form = MergeForm()
+    source = _incident_id(form.source.data)
+    return _act(
+        incident_id,
+        form,
+        lambda: unmerge(source, viewer, uow=services.uow()),
+        _("Incident %(source)s separated again.", source=source),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/suggestions/<{ID}:suggestion_id>/dismiss")
+@requires_roles(*QUEUE_READERS)
+def dismiss_suggestion(incident_id: int, suggestion_id: int) -> Response:
+    services, viewer = _services_and_viewer()
+    return _act(
+        incident_id,
+        ActionForm(),
+        lambda: dismiss(incident_id, suggestion_id, viewer, uow=services.uow()),
+        _("Marked as a different incident."),
+    )

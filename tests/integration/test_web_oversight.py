@@ -1,0 +1,98 @@
+"""The oversight pages: stale alerts, indicators, protection summary and administration (§6.4)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from flask.testing import FlaskClient
+
+from alerts.escalation import escalate_overdue
+from alerts.models import utcnow
+from alerts.services import change_incident_status, incident_of_report
+from app.bootstrap import Services
+from tests.factories import add_reporter, report
+from tests.web import PAGE, add_user, csrf_token, sign_in
+
+pytestmark = pytest.mark.integration
+
+
+def _signed_in(client: FlaskClient, services: Services, role: str) -> str:
+    email = add_user(services, role)
+    assert sign_in(client, email).status_code == 302
+    return email
+
+
+def test_the_stale_page_lists_escalated_alerts(client: FlaskClient, services: Services) -> None:
+    incident = incident_of_report(report(services, "MOV women cannot go to the market"), uow=services.uow())
+    escalate_overdue(utcnow() + timedelta(days=2), uow=services.uow())
+    _signed_in(client, services, "triage_reviewer")
+    page = client.get("/stale", headers=PAGE).get_data(as_text=True)
+    assert f'href="/incidents/{incident}"' in page
+    assert "1×" in page
+
+
+def test_indicators_show_the_share_addressed_and_network_feedback(
+    client: FlaskClient, services: Services
+) -> None:
+    key = add_reporter(services, network="Bentiu Women Peace Monitors")
+    incident = incident_of_report(report(services, "ATK shooting now", reporter_key=key), uow=services.uow())
+    for step in ("under_review", "verified", "response_dispatched"):
+        change_incident_status(incident, step, actor="r@example.org", uow=services.uow())
+    _signed_in(client, services, "triage_reviewer")
+    page = client.get("/indicators?group_by=network", headers=PAGE).get_data(as_text=True)
+    assert "Bentiu Women Peace Monitors" in page
+    assert "100 %" in page
+    assert client.get("/indicators?since=yesterday", headers=PAGE).status_code == 400
+
+
+def test_the_protection_page_counts_verified_incidents_without_narratives(
+    client: FlaskClient, services: Services
+) -> None:
+    incident = incident_of_report(report(services, "ATK they burned the clinic in Yei"), uow=services.uow())
+    for step in ("under_review", "verified"):
+        change_incident_status(incident, step, actor="r@example.org", uow=services.uow())
+    _signed_in(client, services, "protection_analyst")
+    page = client.get("/protection", headers=PAGE).get_data(as_text=True)
+    assert '<th scope="col" title=' in page
+    assert "clinic" not in page
+
+
+def test_an_administrator_adds_a_user_and_sees_monitors_by_pseudonym(
+    client: FlaskClient, services: Services
+) -> None:
+    key = add_reporter(services, network="Gao Women Mediators", country="ML")
+    _signed_in(client, services, "admin")
+    form = {
+        "email": "awa@example.org",
+        "role": "triage_reviewer",
+        "countries": "ML",
+        "csrf_token": csrf_token(client, "/admin"),
+    }
+    created = client.post("/admin/users", data=form, headers=PAGE, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "First password, shown once" in created
+    assert "awa@example.org" in created
+    assert "Gao Women Mediators" in created
+    network_link = created.split('href="/admin/networks/')[1].split('"')[0]
+    monitors = client.get(f"/admin/networks/{network_link}", headers=PAGE).get_data(as_text=True)
+    assert key[:12] in monitors
+    assert key not in monitors
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [("joc_officer", "/admin"), ("contact_officer", "/indicators"), ("network_coordinator", "/protection")],
+)
+def test_pages_refuse_roles_they_do_not_serve(
+    client: FlaskClient, services: Services, role: str, path: str
+) -> None:
+    _signed_in(client, services, role)
+    assert client.get(path, headers=PAGE).status_code == 403
+
+
+def test_a_visitor_is_sent_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/stale", headers=PAGE)
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
