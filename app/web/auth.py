@@ -23,20 +23,26 @@ from app.web.throttle import LoginThrottle
 bp = Blueprint("auth", __name__)
 
 HOME = "/queue"
-"""Where a signed-in user starts (the queue page, built separately)."""
+"""Where a signed-in user starts: the queue, or the first page her role may open."""
+ROLE_HOMES = {"admin": "/admin"}
+
+
+def home_for(viewer: Viewer | None) -> str:
+    return ROLE_HOMES.get(viewer.role, HOME) if viewer else HOME
 
 
 @bp.get("/")
 def index() -> Response:
-    return redirect(HOME if signed_in_viewer() else url_for("auth.login"))
+    viewer = signed_in_viewer()
+    return redirect(home_for(viewer) if viewer else url_for("auth.login"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     """The sign-in form; on success, her session starts and she goes where she was heading."""
-    target = safe_next(request.args.get("next")) or HOME
-    if signed_in_viewer():
-        return redirect(target)
+    target = safe_next(request.args.get("next"))
+    if viewer := signed_in_viewer():
+        return redirect(target or home_for(viewer))
     form = SignInForm()
     if form.validate_on_submit():
         return _sign_in(form, target)
@@ -48,7 +54,7 @@ def _form_page(form: SignInForm, error: str | None = None) -> str:
     return render_template("login.html", form=form, error=error, training=settings.training)
 
 
-def _sign_in(form: SignInForm, target: str) -> ResponseReturnValue:
+def _sign_in(form: SignInForm, target: str | None) -> ResponseReturnValue:
     services = current_services()
     throttle = LoginThrottle(services.queues.connection, services.settings.secret_key)
     email, password = form.email.data or "", form.password.data or ""  # both required by the form
@@ -61,7 +67,7 @@ def _sign_in(form: SignInForm, target: str) -> ResponseReturnValue:
         return _form_page(form, error=_("Wrong email, password or code."))  # the attempt stays counted
     throttle.succeeded(attempt, email)
     _start_session(viewer)
-    return redirect(target)
+    return redirect(target or home_for(viewer))
 
 
 def _start_session(viewer: Viewer) -> None:

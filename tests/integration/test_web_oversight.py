@@ -96,3 +96,8 @@ def test_a_visitor_is_sent_to_sign_in(client: FlaskClient) -> None:
     response = client.get("/stale", headers=PAGE)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+def test_an_administrator_starts_on_the_administration_page(client: FlaskClient, services: Services) -> None:
+    email = add_user(services, "admin")
+    assert sign_in(client, email).headers["Location"].endswith("/admin")
