@@ -27,8 +27,12 @@ HOME = "/queue"
 ROLE_HOMES = {"admin": "/admin"}
 
 
+def home_for_role(role: str) -> str:
+    return ROLE_HOMES.get(role, HOME)
+
+
 def home_for(viewer: Viewer | None) -> str:
-    return ROLE_HOMES.get(viewer.role, HOME) if viewer else HOME
+    return home_for_role(viewer.role) if viewer else HOME
 
 
 @bp.get("/")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from alerts.vocabulary import ROLES
+from app.web.auth import home_for_role
 from app.web.navigation import ROLE_LABELS
 from app.web.throttle import FAILURE_LIMIT
 from tests.browser.conftest import Dashboard, sign_in
@@ -23,16 +24,16 @@ Screenshot = Callable[[str], Path]
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_signs_in_lands_on_the_queue_and_sees_her_role(
+def test_each_role_signs_in_lands_on_her_first_page_and_sees_her_role(
     page: Page, dashboard: Dashboard, screenshot: Screenshot, role: str
 ) -> None:
     sign_in(page, dashboard, dashboard.email(role))
-    page.wait_for_url(dashboard.at("/queue"))
+    page.wait_for_url(dashboard.at(home_for_role(role)))
     header = page.locator("header.site")
     assert header.locator(".role").inner_text() == str(ROLE_LABELS[role])
     assert header.locator(".email").inner_text() == dashboard.email(role)
     assert header.get_by_role("button", name="Sign out").is_visible()
-    screenshot("queue")
+    screenshot("first-page")
     assert page.csp_violations == []  # type: ignore[attr-defined]  # reason: collected by the page fixture
 
 
