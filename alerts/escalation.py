@@ -8,7 +8,7 @@ with a fresh deadline, and shows in the stale view. Staff alerts are planned as 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,20 +50,29 @@ def escalate_overdue(
             .with_for_update(skip_locked=True)  # two sweeps never escalate one incident twice
         ).all()
         for incident in overdue:
-            before = incident.priority
-            incident.priority = PRIORITIES[max(PRIORITIES.index(before) - 1, 0)]
-            incident.escalation_level += 1
-            incident.deadline_at = now + deadlines[incident.priority]
-            record_event(
-                uow.session,
-                actor=SYSTEM_ACTOR,
-                action="incident.escalate",
-                subject_type="incident",
-                subject_id=incident.id,
-                details={"from": before, "to": incident.priority, "level": incident.escalation_level},
-            )
+            # The old deadline has passed: the new one counts from now.
+            raise_priority(uow.session, incident, actor=SYSTEM_ACTOR, due=lambda p: now + deadlines[p])
         uow.commit()
         return [incident.id for incident in overdue]
+
+
+def raise_priority(
+    session: Session, incident: Incident, *, actor: str, due: Callable[[str], datetime]
+) -> None:
+    """One escalation step: a priority level up (P1 stays P1), the deadline ``due(new priority)``,
+    and the step in the audit trail."""
+    before = incident.priority
+    incident.priority = PRIORITIES[max(PRIORITIES.index(before) - 1, 0)]
+    incident.escalation_level += 1
+    incident.deadline_at = due(incident.priority)
+    record_event(
+        session,
+        actor=actor,
+        action="incident.escalate",
+        subject_type="incident",
+        subject_id=incident.id,
+        details={"from": before, "to": incident.priority, "level": incident.escalation_level},
+    )
 
 
 def stale_incidents(

@@ -25,7 +25,7 @@ from alerts.corroboration import (
     unmerge_incident,
 )
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
-from alerts.escalation import stale_incidents
+from alerts.escalation import raise_priority, stale_incidents
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, User
 from alerts.services import report_view
@@ -421,17 +421,9 @@ def escalate_now(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, now: date
     """Raise it one priority level at once (a reviewer's judgement, not the clock)."""
     with uow:
         incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "escalate")
-        before = incident.priority
-        incident.priority = PRIORITIES[max(PRIORITIES.index(before) - 1, 0)]
-        incident.escalation_level += 1
-        incident.deadline_at = min(incident.deadline_at, now + REVIEW_DEADLINES[incident.priority])
-        record_event(
-            uow.session,
-            actor=viewer.email,
-            action="incident.escalate",
-            subject_type="incident",
-            subject_id=incident.id,
-            details={"from": before, "to": incident.priority, "level": incident.escalation_level},
+        current = incident.deadline_at  # a reviewer's escalation never gives it longer
+        raise_priority(
+            uow.session, incident, actor=viewer.email, due=lambda p: min(current, now + REVIEW_DEADLINES[p])
         )
         uow.commit()
 
