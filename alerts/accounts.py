@@ -190,6 +190,15 @@ def active_viewer(user_id: int, *, uow: UnitOfWork) -> Viewer | None:
         return viewer_of(uow.session, user)
 
 
+def viewer_by_email(email: str, *, uow: UnitOfWork) -> Viewer:
+    """An active user acting from a terminal (exports and reads are audited under her name)."""
+    with uow:
+        user = uow.session.scalar(select(User).where(User.email == email.strip().lower()))
+        if user is None or not user.active:
+            raise InvalidValue(f"no active user {email}")
+        return viewer_of(uow.session, user)
+
+
 def enable_totp(email: str, *, uow: UnitOfWork) -> str:
     """Give an active user a new TOTP secret and return its otpauth:// URI for her authenticator app.
 

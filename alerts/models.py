@@ -203,6 +203,9 @@ class InboundMessage(Base):
     training: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+VERIFIED_PREDICATE = "merged_into_id IS NULL AND status IN ('verified', 'response_dispatched', 'closed')"
+"""The verified incidents hotspot maps are made of, by report time (migration 0005)."""
+
 QUEUE_PREDICATE = (
     "merged_into_id IS NULL AND status IN "
     "('received', 'under_review', 'unverified', 'verified', 'response_dispatched')"
@@ -253,6 +256,12 @@ class Incident(Base):
             postgresql_where=text(QUEUE_PREDICATE),
             sqlite_where=text(QUEUE_PREDICATE),
         ),
+        Index(
+            "ix_incidents_verified_reported",
+            "first_reported_at",
+            postgresql_where=text(VERIFIED_PREDICATE),
+            sqlite_where=text(VERIFIED_PREDICATE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -269,6 +278,10 @@ class Incident(Base):
     precision: Mapped[int | None] = mapped_column(SmallInteger)
     areas: Mapped[dict[str, Any]] = mapped_column(default=dict)
     """Admin P-codes and names per level and the sector: {"adm1_pcode": …, "adm1_name": …, "sector": …}."""
+    h3_r5: Mapped[str | None] = mapped_column(String(16))
+    """The H3 cells holding the point at resolutions 5, 6 and 7: hotspots are a GROUP BY (R42)."""
+    h3_r6: Mapped[str | None] = mapped_column(String(16))
+    h3_r7: Mapped[str | None] = mapped_column(String(16))
     in_town: Mapped[bool] = mapped_column(Boolean, server_default=false())
     """Geocoded to a town or city: duplicates are then sought within the town distance (R25)."""
     queue: Mapped[str] = mapped_column(String(24), server_default="triage")

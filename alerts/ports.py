@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
+
+import geopandas as gpd
 
 from geo.geocoder import Candidate, GeocodeResult
 from geo.types import AreaAssignment
@@ -23,4 +26,20 @@ class Places(Protocol):
 
     def locate(self, lon: float, lat: float) -> AreaAssignment | None:
         """None when no boundary layer is loaded."""
+        ...
+
+
+class MapLayers(Protocol):
+    """The deployment's boundary layers as frames (WGS84), for hotspot lattices and patrol maps."""
+
+    def admin_frame(self, level: int) -> gpd.GeoDataFrame | None:
+        """Areas of one admin level (``pcode``, ``name``, polygons); None when none are installed."""
+        ...
+
+    def sector_frame(self) -> gpd.GeoDataFrame | None:
+        """Mission sectors (``name``, polygons)."""
+        ...
+
+    def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[AreaAssignment]:
+        """The areas of many points at once (empty assignments when no layer is loaded)."""
         ...

@@ -37,6 +37,7 @@ from alerts.unit_of_work import UnitOfWork
 from alerts.vawe import TRIAGE_QUEUE, ele_menu_answer
 from alerts.vocabulary import REVIEW_DEADLINES, REVIEWED_STATES
 from alerts.workflow import check_transition
+from geo.hotspots import h3_cells
 
 logger = logging.getLogger(__name__)
 
@@ -260,6 +261,7 @@ def process_inbound(
         elif precision == 1 and lon is not None and lat is not None and (found := geocoder.locate(lon, lat)):
             areas = area_fields(found.pcodes, found.names, found.sector, found.special_areas)  # a pin
 
+        cells = h3_cells(lon, lat) if lon is not None and lat is not None else {}
         incident = Incident(
             category=reading.category.code,
             restricted=reading.category.restricted,
@@ -273,6 +275,9 @@ def process_inbound(
             lon=lon,
             lat=lat,
             precision=precision,
+            h3_r5=cells.get(5),
+            h3_r6=cells.get(6),
+            h3_r7=cells.get(7),
             first_reported_at=message.received_at,
             deadline_at=message.received_at + REVIEW_DEADLINES[reading.priority],
             training=message.training,

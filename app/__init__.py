@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
 
     from app import errors, health, simulator, webhooks
-    from app.api import incidents, reports
+    from app.api import hotspots, incidents, reports
     from app.web import register_web
 
     errors.register_error_handlers(app)
@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(incidents.api)
+    app.register_blueprint(hotspots.bp)
     if settings.training:  # the phone simulator makes training data; never in production
         app.register_blueprint(simulator.bp)
     register_web(app)  # sign-in, sessions, CSRF, languages, pages' shell

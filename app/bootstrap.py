@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import geopandas as gpd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.classify import Classifier, build_classifier
 from alerts.clustering import ClusterRules, default_cluster_rules, load_cluster_rules
+from alerts.hotspot_rules import DEFAULT_HOTSPOT_RULES, HotspotRules, load_hotspot_rules
 from alerts.routing import Routing, load_routing
 from alerts.taxonomy import Taxonomy, load_taxonomy
 from alerts.unit_of_work import UnitOfWork
@@ -64,6 +67,20 @@ class LazyGeocoder:
         locator = self._loaded()[1]
         return locator.locate(lon, lat) if locator is not None else None
 
+    def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[AreaAssignment]:
+        locator = self._loaded()[1]
+        if locator is None:
+            return [AreaAssignment() for _ in lons]
+        return locator.locate_many(lons, lats)
+
+    def admin_frame(self, level: int) -> gpd.GeoDataFrame | None:
+        locator = self._loaded()[1]
+        return locator.frame("admin", level) if locator is not None else None
+
+    def sector_frame(self) -> gpd.GeoDataFrame | None:
+        locator = self._loaded()[1]
+        return locator.frame("sector") if locator is not None else None
+
 
 @dataclass(frozen=True, slots=True)
 class Services:
@@ -84,6 +101,8 @@ class Services:
     cluster_rules: ClusterRules
     staff_notifiers: dict[str, StaffNotifier]
     """Alerts to responders by kind (email, webhook, sms); recorders where nothing is configured."""
+    hotspot_rules: HotspotRules
+    """Disclosure per classification, weights and analysis defaults (DALILI_HOTSPOTS_FILE)."""
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
@@ -116,6 +135,7 @@ def build_services(settings: Settings) -> Services:
         staff_notifiers=notifiers_from_url(
             settings.smtp_url, settings.staff_webhook_secret, _staff_sms_sender(settings, senders)
         ),
+        hotspot_rules=load_hotspot_rules(Path(settings.hotspots_file or DEFAULT_HOTSPOT_RULES)),
     )
 
 

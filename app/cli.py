@@ -17,6 +17,7 @@ from alerts.models import utcnow
 from alerts.vocabulary import ROLES
 from app import create_app, current_services, demo, jobs, migrate, schedule, worker
 from app.geo_commands import geo_group
+from app.hotspot_commands import hotspots_group
 from app.incident_commands import incidents_group
 from channels.phone import canonical_address, pseudonymise
 
@@ -349,6 +350,7 @@ def serve(host: str, port: int) -> None:
 
 main.add_command(geo_group)
 main.add_command(incidents_group)
+main.add_command(hotspots_group)
 
 
 if __name__ == "__main__":

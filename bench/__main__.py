@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bench.dashboard import run as dashboard
 from bench.geocode import run as geocode
+from bench.hotspots import run as hotspots
 from bench.intake import run as intake
 from bench.triage import pipeline as triage_pipeline
 from bench.triage import run as triage
@@ -16,6 +17,7 @@ BENCHMARKS = {
     "triage": triage.main,
     "triage pipeline": triage_pipeline.main,
     "dashboard": dashboard.main,
+    "hotspots": hotspots.main,
 }
 
 for name, run in BENCHMARKS.items():

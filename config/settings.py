@@ -82,6 +82,9 @@ class Settings:
     """Who is alerted about which incidents (responders, priorities, countries; R48)."""
     clustering_file: str = ""
     """Duplicate windows and compatible categories (R25, R49); empty: alerts/data/clustering.toml."""
+    hotspots_file: str = ""
+    """Hotspot disclosure per classification, weights and analysis defaults (R37, R38, R44);
+    empty: alerts/data/hotspots.toml."""
     smtp_url: str = ""
     """``smtp://user:password@host:587?starttls=1&from=dalili@example.org`` for staff e-mail alerts;
     empty records them instead of sending (development)."""

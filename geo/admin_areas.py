@@ -10,6 +10,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import shapely
 
 from geo.crs import EQUAL_AREA, WGS84, utm_crs
@@ -30,6 +31,7 @@ class AdminAreas:
     """Point-in-polygon over admin, sector and special layers with one STRtree (WGS84 lon/lat)."""
 
     def __init__(self, layers: Sequence[LayerFrame]) -> None:
+        self._layers = tuple(layers)
         geoms: list[Any] = []
         self._kind: list[LayerKind] = []
         self._own: list[_Entry] = []
@@ -63,6 +65,17 @@ class AdminAreas:
 
     def __len__(self) -> int:
         return len(self._geoms)
+
+    def frame(self, kind: LayerKind, level: int | None = None) -> gpd.GeoDataFrame | None:
+        """The areas of one kind (and admin level) as one frame: ``pcode``, ``name``, polygons (WGS84)."""
+        frames = [
+            layer.frame[["pcode", "name", "geometry"]]
+            for layer in self._layers
+            if layer.kind == kind and (level is None or layer.level == level)
+        ]
+        if not frames:
+            return None
+        return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=WGS84)
 
     def _collect_named(self) -> tuple[NamedArea, ...]:
         seen: dict[tuple[str, str], NamedArea] = {}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from alerts.messages import RecordInbound
-from alerts.models import Network, Reporter, utcnow
+from alerts.models import Incident, Network, Report, Reporter, utcnow
 from alerts.services import process_inbound, record_inbound
 from app.bootstrap import Services
+from geo.hotspots import h3_cells
 
 
 def random_sid() -> str:
@@ -69,3 +70,73 @@ def report(services: Services, text: str, **kwargs: Any) -> int:
     )
     assert report_id is not None, "kept for review instead of becoming a report"
     return report_id
+
+
+NARRATIVE = "Armed men took Nyakuma's goats near the borehole at dawn, call me on +211912345678"
+"""A narrative with a name and a number: no hotspot product may contain any of it (R35)."""
+
+
+def verified_incident(
+    services: Services,
+    lon: float | None,
+    lat: float | None,
+    *,
+    category: str = "ATK",
+    priority: str = "P2",
+    when: datetime | None = None,
+    status: str = "verified",
+    precision: int | None = 1,
+    areas: dict[str, str] | None = None,
+    country: str = "CF",
+    reporter_key: str | None = None,
+    network_id: int | None = None,
+    training: bool = False,
+) -> int:
+    """A reviewed incident with its one report (narrative and reporter key included), as triage and a
+    reviewer would leave it; its H3 cells are stored as geocoding stores them."""
+    first = when or utcnow()
+    cells = h3_cells(lon, lat) if lon is not None and lat is not None else {}
+    with services.uow() as uow:
+        incident = Incident(
+            category=category,
+            restricted=services.taxonomy.categories[category].restricted,
+            status=status,
+            priority=priority,
+            credibility=2,
+            country=country,
+            place_name="Bria" if lon is not None else None,
+            lon=lon,
+            lat=lat,
+            precision=precision if lon is not None else None,
+            areas=areas or {},
+            h3_r5=cells.get(5),
+            h3_r6=cells.get(6),
+            h3_r7=cells.get(7),
+            first_reported_at=first,
+            deadline_at=first + timedelta(hours=4),
+            training=training,
+        )
+        uow.session.add(incident)
+        uow.session.flush()
+        uow.session.add(
+            Report(
+                ref=secrets.token_hex(4).upper(),
+                reporter_key=reporter_key,
+                network_id=network_id,
+                incident_id=incident.id,
+                origin_incident_id=incident.id,
+                channel="sms",
+                received_at=first,
+                category=category,
+                text=NARRATIVE,
+                place_name=incident.place_name,
+                lon=lon,
+                lat=lat,
+                areas=areas or {},
+                precision=incident.precision,
+                priority=priority,
+                training=training,
+            )
+        )
+        uow.commit()
+        return incident.id

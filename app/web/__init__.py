@@ -14,7 +14,7 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from app.web import access, admin, auth, headers, language, oversight, review
+from app.web import access, admin, auth, headers, hotspots, language, oversight, review
 
 SESSION_LIFETIME = timedelta(hours=12)
 """How long a sign-in lasts, counted from the sign-in (not renewed by activity): one duty shift."""
@@ -51,6 +51,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(auth.bp)
     app.register_blueprint(language.bp)
     app.register_blueprint(oversight.bp)
+    app.register_blueprint(hotspots.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(review.bp)
 

@@ -14,7 +14,9 @@ from alerts.indicators import protection_summary as summarise_protection
 from alerts.models import utcnow
 from alerts.review import RESPONDERS, REVIEWERS
 from app import current_services
+from app.hotspot_params import PARAMETERS, hotspot_request
 from app.web.access import current_viewer, requires_roles
+from app.web.maps import LEAFLET_VERSION, boundaries_installed
 
 bp = Blueprint("oversight", __name__)
 
@@ -70,9 +72,52 @@ def indicators_page() -> str:
 @bp.get("/protection")
 @requires_roles(*PROTECTION_READERS)
 def protection() -> str:
-    since, until = _period()
-    services = current_services()
-    summary = summarise_protection(current_viewer(), uow=services.uow(), since=since, until=until)
+    """Hotspot map with its filters and downloads, above the summary table of verified incidents."""
+    services, viewer = current_services(), current_viewer()
+    hotspots = hotspot_request(request.args)  # a bad filter is a 400 naming it (app.errors)
+    rules = services.hotspot_rules
+    sensitivities = [name for name, level in rules.sensitivities.items() if viewer.role in level.roles]
+    sensitivity = hotspots.sensitivity or rules.default_sensitivity
+    summary = summarise_protection(viewer, uow=services.uow(), since=hotspots.since, until=hotspots.until)
+    query = {key: request.args.getlist(key) for key in PARAMETERS if request.args.get(key)}
     return render_template(
-        "protection.html", summary=summary, since=since, until=until, taxonomy=services.taxonomy
+        "protection.html",
+        summary=summary,
+        since=hotspots.since,
+        until=hotspots.until,
+        taxonomy=services.taxonomy,
+        hotspots=hotspots,
+        rules=rules,
+        cells=hotspots.cells or rules.cells,
+        cell_kinds=[("h3", _("Hexagons (H3)")), ("grid", _("Grid squares")), ("admin", _("Admin areas"))],
+        sensitivities=sensitivities,
+        sensitivity=sensitivity,
+        k=rules.sensitivities[sensitivity].k if sensitivity in rules.sensitivities else "",
+        query=query,
+        boundaries=boundaries_installed(),
+        leaflet_version=LEAFLET_VERSION,
+        classes=hotspot_class_labels(),
+        formats=[
+            ("pdf", _("Patrol map (PDF, A4)")),
+            ("png", _("Patrol map (PNG)")),
+            ("geojson", "GeoJSON"),
+            ("kml", _("KML (Google Earth)")),
+            ("gpkg", _("GeoPackage (QGIS, ArcGIS)")),
+            ("shp", _("Shapefile (zip)")),
+            ("csv", _("CSV with P-codes and HXL")),
+        ],
     )
+
+
+def hotspot_class_labels() -> list[tuple[str, str]]:
+    """The legend of hotspot classes, translated."""
+    return [
+        ("hot_99", _("Hot spot, 99% confidence")),
+        ("hot_95", _("Hot spot, 95% confidence")),
+        ("hot_90", _("Hot spot, 90% confidence")),
+        ("not_significant", _("Not significant")),
+        ("cold_90", _("Cold spot, 90% confidence")),
+        ("cold_95", _("Cold spot, 95% confidence")),
+        ("cold_99", _("Cold spot, 99% confidence")),
+        ("suppressed", _("Suppressed (fewer than k reports)")),
+    ]

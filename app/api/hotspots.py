@@ -1,0 +1,47 @@
+"""/api/hotspots: hotspot products for mission systems and GIS teams, with a bearer token.
+
+The same service as the protection page: the product as GeoJSON, or one export file (audited, R30).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from alerts.errors import InvalidValue
+from alerts.hotspots import EXPORT_FORMATS
+from app.auth import current_viewer
+from app.hotspot_params import PARAMETERS, hotspot_request
+from app.web.hotspots import export_file, product_geojson
+from geo.patrol_map import PAPERS
+
+bp = Blueprint("hotspots_api", __name__, url_prefix="/api/hotspots")
+MULTIPLE = ("category", "priority")
+
+
+def _checked(known: tuple[str, ...]) -> None:
+    for name in request.args:
+        if name not in known:
+            raise InvalidValue(f"unknown query parameter '{name}' (known: {', '.join(known)})")
+        if name not in MULTIPLE and len(request.args.getlist(name)) > 1:
+            raise InvalidValue(f"query parameter '{name}' must be given once")
+
+
+@bp.get("")
+def product() -> Response:
+    """Cells (and points the classification allows) of verified incidents, as GeoJSON (RFC 7946)."""
+    viewer = current_viewer()
+    _checked(PARAMETERS)
+    return product_geojson(viewer, hotspot_request(request.args))
+
+
+@bp.get("/export/<format>")
+def export(format: str) -> Response:
+    """One product file: GeoJSON, KML, GeoPackage, zipped Shapefile, CSV+HXL, PNG or PDF."""
+    viewer = current_viewer()
+    if format not in EXPORT_FORMATS:
+        raise InvalidValue(f"format must be one of {', '.join(EXPORT_FORMATS)}")
+    _checked((*PARAMETERS, "paper"))
+    paper = request.args.get("paper", "A4")
+    if paper not in PAPERS:
+        raise InvalidValue(f"paper must be one of {', '.join(PAPERS)}")
+    return export_file(viewer, hotspot_request(request.args), format, paper)

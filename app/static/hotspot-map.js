@@ -1,0 +1,102 @@
+/* Dalili hotspot map: the protection page's preview of the product its downloads contain. Cells are
+   coloured by Gi* class (the same classes as the PDF legend), incident points are drawn only when the
+   classification allows them, admin boundaries (when installed) are the base layer. No tiles, no CDN;
+   the statement (period, suppressed cells, caveat) is set as text. */
+(function () {
+  "use strict";
+  var holder = document.getElementById("hotspot-map");
+  var statement = document.getElementById("hotspot-statement");
+  if (!holder || typeof window.L === "undefined" || !window.fetch) {
+    return;
+  }
+  var L = window.L;
+  var COLOURS = {
+    hot_99: "#7f0000", hot_95: "#d7301f", hot_90: "#fc8d59", not_significant: "#bdbdbd",
+    cold_90: "#9ecae1", cold_95: "#4292c6", cold_99: "#08519c", suppressed: "#f0f0f0"
+  };
+  var map = L.map(holder, { attributionControl: false, zoomSnap: 0.5 }).setView([0, 20], 3);
+
+  function text(value) {
+    var span = document.createElement("span");
+    span.textContent = value;
+    return span;
+  }
+
+  function cellStyle(feature) {
+    var cls = feature.properties.hotspot || "not_significant";
+    var quiet = cls === "not_significant" || cls === "suppressed";
+    return {
+      color: quiet ? "#9e9e9e" : "#3d3d3d",
+      weight: quiet ? 0.5 : 1,
+      dashArray: cls === "suppressed" ? "2 3" : null,
+      fillColor: COLOURS[cls] || "#bdbdbd",
+      fillOpacity: quiet ? 0.25 : 0.75
+    };
+  }
+
+  function describe(p) {
+    if (p.layer === "incident") {
+      return p.category + " · " + p.priority + " · " + p.date;
+    }
+    var count = p.suppressed ? "<k" : String(p.reports);
+    return (p.adm2_name || p.adm1_name || p.cell_id) + " · " + p.hotspot + " · " + count;
+  }
+
+  function drawBoundaries(bounds) {
+    var base = holder.getAttribute("data-boundaries");
+    if (!base) {
+      return;
+    }
+    var bbox = [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map(function (v) { return v.toFixed(4); }).join(",");
+    window.fetch(base + "?bbox=" + bbox, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (areas) {
+        if (!areas) {
+          return;
+        }
+        L.geoJSON(areas, {
+          style: { color: "#8a949e", weight: 1, fillColor: "#f4f1e6", fillOpacity: 1 },
+          onEachFeature: function (feature, layer) {
+            layer.bindTooltip(text(feature.properties.name + " (" + feature.properties.pcode + ")"), { sticky: true });
+          }
+        }).addTo(map).bringToBack();
+      })
+      .catch(function () { /* the cells stay readable without the boundaries */ });
+  }
+
+  window.fetch(holder.getAttribute("data-source"), { credentials: "same-origin", headers: { Accept: "application/geo+json" } })
+    .then(function (response) {
+      if (!response.ok) {
+        return response.text().then(function (message) { throw new Error(message); });
+      }
+      return response.json();
+    })
+    .then(function (product) {
+      var features = product.features || [];
+      holder.setAttribute("data-cells", String(features.filter(function (f) { return f.properties.layer === "cell"; }).length));
+      if (statement && product.description) {
+        statement.textContent = product.description;
+      }
+      if (!features.length) {
+        holder.appendChild(text(holder.getAttribute("data-empty")));
+        return;
+      }
+      var layer = L.geoJSON(product, {
+        style: cellStyle,
+        pointToLayer: function (feature, latlng) {
+          return L.circleMarker(latlng, { radius: 3, color: "#000", weight: 1, fillColor: "#000", fillOpacity: 0.8 });
+        },
+        onEachFeature: function (feature, shape) {
+          shape.bindTooltip(text(describe(feature.properties)), { sticky: true });
+        }
+      }).addTo(map);
+      map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 11 });
+      drawBoundaries(layer.getBounds());
+    })
+    .catch(function (error) {
+      if (statement) {
+        statement.textContent = String(error.message || error);
+      }
+    });
+})();
