@@ -415,6 +415,7 @@ def build_product(
         incidents=points,
         boundaries=_near(areas if areas is not None else layers.admin_frame(1), bounds),
         sectors=_near(layers.sector_frame(), bounds),
+        sites=_near(layers.site_frame(), bounds),
     )
 
 

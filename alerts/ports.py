@@ -40,6 +40,10 @@ class MapLayers(Protocol):
         """Mission sectors (``name``, polygons)."""
         ...
 
+    def site_frame(self) -> gpd.GeoDataFrame | None:
+        """Team sites and bases (``name``, points)."""
+        ...
+
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[AreaAssignment]:
         """The areas of many points at once (empty assignments when no layer is loaded)."""
         ...

@@ -29,7 +29,9 @@ from channels.ussd_menu import Menus, load_menus
 from config.settings import Settings
 from geo.admin_areas import AdminAreas
 from geo.geocoder import Candidate, GazetteerGeocoder, GeocodeResult
-from geo.loading import load_layers
+from geo.layers import LayerError
+from geo.loading import layer_files, load_layers
+from geo.sites import read_site_layers
 from geo.types import AreaAssignment
 
 logger = logging.getLogger(__name__)
@@ -41,6 +43,7 @@ class LazyGeocoder:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._loaded_layers: tuple[GazetteerGeocoder, AdminAreas | None] | None = None
+        self._sites: tuple[gpd.GeoDataFrame | None] | None = None
         self._lock = threading.Lock()
 
     def _loaded(self) -> tuple[GazetteerGeocoder, AdminAreas | None]:
@@ -80,6 +83,17 @@ class LazyGeocoder:
     def sector_frame(self) -> gpd.GeoDataFrame | None:
         locator = self._loaded()[1]
         return locator.frame("sector") if locator is not None else None
+
+    def site_frame(self) -> gpd.GeoDataFrame | None:
+        with self._lock:
+            if self._sites is None:
+                files = layer_files(Path(path) for path in self._settings.layers)
+                try:
+                    self._sites = (read_site_layers(files),)
+                except (LayerError, OSError, ValueError, RuntimeError) as error:
+                    logger.warning("team sites not drawn: %s", error)
+                    self._sites = (None,)
+            return self._sites[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Load a deployment's layers: gazetteer CSVs on top of the embedded towns, boundary files as areas.
 
 A boundary file is an admin layer unless its name starts with ``sector_`` (mission sectors, areas of
-responsibility) or ``special_`` (areas of no single country, such as Abyei; R40).
+responsibility) or ``special_`` (areas of no single country, such as Abyei; R40). Files named
+``site_…`` are team sites for patrol maps (``geo.sites``), neither gazetteers nor boundaries.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from geo.gazetteer import (
     read_gazetteer_csv,
 )
 from geo.layers import LayerError, LayerFrame, LayerKind, read_layer, read_pcode_table
+from geo.sites import is_site_file
 
 BOUNDARY_SUFFIXES = frozenset({".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb"})
 GAZETTEER_SUFFIXES = frozenset({".csv"})
@@ -57,6 +59,8 @@ def load_layers(
     boundaries: list[Path] = []
     pcode_lists: list[Path] = []
     for path in layer_files(paths):
+        if is_site_file(path):
+            continue  # team sites are drawn on maps, not used to geocode (geo.sites)
         if path.suffix.lower() in BOUNDARY_SUFFIXES:
             boundaries.append(path)
             continue

@@ -71,6 +71,9 @@ class NoLayers:
     def sector_frame(self) -> gpd.GeoDataFrame | None:
         return None
 
+    def site_frame(self) -> gpd.GeoDataFrame | None:
+        return None
+
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[AreaAssignment]:
         return [AreaAssignment() for _ in lons]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import box
+from shapely.geometry import Point, box
 from sqlalchemy import select
 
 from alerts.audit import verify_chain
@@ -39,6 +39,9 @@ class NoLayers:
         return None
 
     def sector_frame(self) -> gpd.GeoDataFrame | None:
+        return None
+
+    def site_frame(self) -> gpd.GeoDataFrame | None:
         return None
 
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[AreaAssignment]:
@@ -287,3 +290,19 @@ def test_every_export_is_audited_and_holds_no_narrative_key_or_number(
         assert event.details["incidents"] == 4  # points: never the SXV ones
         assert event.details["filter"]["since"]
         assert verify_chain(uow.session) is None
+
+
+class WithSites(NoLayers):
+    """Two team sites: one at Bria, one far away in Bangui."""
+
+    def site_frame(self) -> gpd.GeoDataFrame | None:
+        return gpd.GeoDataFrame(
+            {"name": ["Bria TOB", "Bangui HQ"]}, geometry=[Point(*BRIA), Point(18.56, 4.36)], crs=WGS84
+        )
+
+
+def test_the_team_sites_around_the_cells_come_with_the_product(services: Services) -> None:
+    _cluster(services, 3)
+    product = _build(services, _request(), layers=WithSites())
+    assert product.sites is not None
+    assert product.sites["name"].tolist() == ["Bria TOB"]

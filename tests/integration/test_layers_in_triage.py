@@ -101,3 +101,17 @@ def test_a_broken_layer_is_refused_with_a_precise_message_and_nothing_installed(
     assert result.exit_code != 0
     assert "caf_adm2.geojson skipped" in result.output
     assert not layers.exists()
+
+
+def test_imported_team_sites_reach_the_patrol_maps(
+    tmp_path: Path, services: Services, make_app: Callable[[Settings], Flask]
+) -> None:
+    source = tmp_path / "minusca.csv"
+    source.write_text("mission,location,latitude,longitude\nMINUSCA,Bria,6.5375,21.986\n", encoding="utf-8")
+    app, layers = _deployment(tmp_path, services, make_app)
+    output = _import(app, "--kind", "site", str(source))
+    assert "1 team sites" in output
+    assert (layers / "site_minusca.csv").exists()
+    deployed = app.extensions["dalili"]
+    sites = deployed.geocoder.site_frame()
+    assert sites["name"].tolist() == ["Bria"]
