@@ -300,8 +300,6 @@ def emerging_trend(
     slices: pd.DataFrame,
     w: W,
     *,
-    permutations: int = 999,
-    seed: int = 12345,
     alpha: float = 0.05,
     fdr: bool = True,
 ) -> pd.Series:
@@ -311,10 +309,8 @@ def emerging_trend(
     see ``time_slices``). A trend needs Mann–Kendall's two-sided p (normal approximation, continuity
     correction) within the Benjamini–Hochberg cut-off for ``alpha`` over all cells, as for the classes
     (``fdr=False``: p < alpha per cell, which marks about alpha of the cells on pure noise). Five slices at
-    least, or no p reaches 0.05. ``permutations`` and ``seed`` are accepted for a uniform call and change
-    nothing: the trend reads the z-scores, which do not depend on the permutations.
+    least, or no p reaches 0.05. The trend reads the z-scores only, which no permutation changes.
     """
-    del permutations, seed
     values = slices.to_numpy(dtype=float)
     if values.ndim != 2 or values.shape[0] != w.n:
         raise ValueError(f"slices hold {values.shape[0]} rows for {w.n} cells")
@@ -427,9 +423,9 @@ def density_surface(
 ) -> gpd.GeoDataFrame:
     """Gaussian kernel density (reports per km²) on ``cell_km`` squares, for display only (DOMAIN §7.2).
 
-    Only points with ``precision == 1`` feed it (R41): an admin-centroid coordinate (2) or a town (3) would
-    make a false peak; the others are ignored. Each point reaches 3 bandwidths; squares (WGS84) with a
-    density > 0, empty frame without precise points. The grid is laid in the UTM zone of the points' centre.
+    Only points with ``precision == 1`` feed it (R41): a place's or district's centre (2) or a province's
+    (3) would make a false peak; the others are ignored. Each point reaches 3 bandwidths; squares (WGS84)
+    with a density > 0, empty frame without precise points; the grid lies in the UTM zone of their centre.
     """
     if not (math.isfinite(bandwidth_km) and bandwidth_km > 0 and math.isfinite(cell_km) and cell_km > 0):
         raise ValueError("bandwidth_km and cell_km must be positive")

@@ -214,7 +214,7 @@ def test_emerging_trend_increasing_decreasing_and_flat() -> None:
         index=IDS,
     )
     _, w = lattice_of(base)
-    trend = emerging_trend(slices, w, permutations=99)
+    trend = emerging_trend(slices, w)
     assert trend.dtype == "Int64"
     assert trend.index.tolist() == IDS
     assert trend["g3_3"] == 1
