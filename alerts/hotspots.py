@@ -42,6 +42,8 @@ from geo.products import INCIDENT_COLUMNS, HotspotProduct, ProductInfo, empty_in
 VERIFIED_STATES = ("verified", *ADDRESSED)
 MAP_FORMATS = ("png", "pdf")
 EXPORT_FORMATS = (*FORMATS, *MAP_FORMATS)
+MAX_POINTS = 100_000
+"""A product carries at most this many incident points; beyond, none, and it says so."""
 MIN_SLICES = 5
 MAX_SLICES = 120
 GRID_KM = (1.0, 500.0)
@@ -279,47 +281,41 @@ def _slices(lattice: _Lattice, request: HotspotRequest, weights: dict[str, float
     )
 
 
-def _points(session: Session, conditions: list[ColumnElement[bool]], rules: HotspotRules) -> gpd.GeoDataFrame:
-    """Verified incidents that may be points: never sexual violence (R36), never an area centroid."""
+def _points(
+    session: Session, conditions: list[ColumnElement[bool]], rules: HotspotRules
+) -> tuple[gpd.GeoDataFrame, int]:
+    """Verified incidents that may be points — never sexual violence (R36), never an area's centre —
+    and how many were left out because there are more than ``MAX_POINTS``."""
+    where = [
+        *conditions,
+        Incident.restricted.is_(False),
+        Incident.precision <= rules.max_precision,
+        Incident.lon.is_not(None),
+        Incident.lat.is_not(None),
+    ]
+    count = session.scalar(select(func.count()).select_from(Incident).where(*where)) or 0
+    if not count or count > MAX_POINTS:
+        return empty_incidents(), count
+    areas = [
+        Incident.areas[c].as_string().label(c) for c in ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name")
+    ]
+    columns = [
+        Incident.id.label("incident_id"),
+        Incident.first_reported_at.label("date"),
+        Incident.category,
+        Incident.priority,
+        Incident.status,
+        Incident.credibility,
+        Incident.precision,
+        *areas,
+    ]
     rows = session.execute(
-        select(
-            Incident.id,
-            Incident.first_reported_at,
-            Incident.category,
-            Incident.priority,
-            Incident.status,
-            Incident.credibility,
-            Incident.precision,
-            Incident.areas,
-            Incident.lon,
-            Incident.lat,
-        )
-        .where(
-            *conditions,
-            Incident.restricted.is_(False),
-            Incident.precision <= rules.max_precision,
-            Incident.lon.is_not(None),
-            Incident.lat.is_not(None),
-        )
-        .order_by(Incident.id)
+        select(*columns, Incident.lon, Incident.lat).where(*where).order_by(Incident.id)
     ).all()
-    if not rows:
-        return empty_incidents()
-    data = {
-        "incident_id": [r.id for r in rows],
-        "date": [r.first_reported_at.date().isoformat() for r in rows],
-        "category": [r.category for r in rows],
-        "priority": [r.priority for r in rows],
-        "status": [r.status for r in rows],
-        "credibility": [r.credibility for r in rows],
-        "precision": [r.precision for r in rows],
-        **{
-            column: [r.areas.get(column) for r in rows]
-            for column in ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name")
-        },
-    }
-    geometry = gpd.points_from_xy([r.lon for r in rows], [r.lat for r in rows], crs=WGS84)
-    return gpd.GeoDataFrame(pd.DataFrame(data)[list(INCIDENT_COLUMNS)], geometry=geometry, crs=WGS84)
+    frame = pd.DataFrame(rows, columns=[*INCIDENT_COLUMNS, "lon", "lat"])
+    frame["date"] = [reported.date().isoformat() for reported in frame["date"]]
+    geometry = gpd.points_from_xy(frame.pop("lon"), frame.pop("lat"), crs=WGS84)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84), 0
 
 
 def _near(
@@ -360,7 +356,9 @@ def build_product(
             lattice = _grid_lattice(session, conditions, request, rules, by_day)
         else:
             lattice = _admin_lattice(session, conditions, request, rules, by_day, layers)
-        points = _points(session, conditions, rules) if disclosure.points else empty_incidents()
+        points, left_out = (
+            _points(session, conditions, rules) if disclosure.points else (empty_incidents(), 0)
+        )
     if request.half_life_days is not None:
         decayed = hotspots.tally(
             lattice.groups,
@@ -394,6 +392,7 @@ def build_product(
         incidents=shown,
         suppressed_cells=suppressed,
         not_placed=total - lattice.placed,
+        points_left_out=left_out,
         method=hotspots.method_text(rules.permutations, rules.seed)
         + (
             f"; emerging trend over {request.slice_days}-day slices (Mann–Kendall)"

