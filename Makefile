@@ -29,7 +29,7 @@ venv: $(STAMP) $(MO)
 translations: venv  ## extract the dashboard's strings and merge them into each language's .po
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project Dalili --copyright-holder "Dalili contributors" -o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-location --width 110
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --width 110
 
 run: venv  ## set up, migrate, load demo data, serve web + worker on http://$(HOST):$(PORT)
 	$(BIN)/dalili db upgrade

@@ -318,6 +318,15 @@ def _points(
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84), 0
 
 
+def _outside_suppressed(points: gpd.GeoDataFrame, cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The points not lying in a suppressed cell: a point there would show what suppression hides (R37)."""
+    hidden = cells[cells["suppressed"].fillna(False).to_numpy(dtype=bool)]
+    if points.empty or hidden.empty:
+        return points
+    inside = gpd.sjoin(points, hidden[["geometry"]], how="inner", predicate="intersects").index
+    return points.drop(index=inside.unique())
+
+
 def _near(
     frame: gpd.GeoDataFrame | None, bounds: tuple[float, float, float, float]
 ) -> gpd.GeoDataFrame | None:
@@ -379,6 +388,7 @@ def build_product(
         locate=layers.locate_many,
     )
     suppressed = int(cells["suppressed"].sum()) if len(cells) else 0
+    points = _outside_suppressed(points, cells)
     # Incidents in the cells shown only: a total would give a lone suppressed cell's count away.
     shown = int(cells["reports"].sum()) if len(cells) else 0
     info = ProductInfo(

@@ -194,43 +194,49 @@ def _z_scores(values: FloatArray, w_star: W) -> FloatArray:
     return np.where(np.isfinite(z), z, 0.0).astype(float)
 
 
+def _draws(rng: np.random.Generator, n: int, size: int, permutations: int) -> npt.NDArray[np.int64]:
+    """``permutations`` rows of ``size`` distinct cell indices out of ``n``, uniformly at random."""
+    if 2 * size > n:  # small lattices: a permutation per row is cheap
+        return np.array([rng.permutation(n)[:size] for _ in range(permutations)], dtype=np.int64)
+    picks = rng.integers(0, n, size=(permutations, size))
+    while True:  # redraw the rare rows that picked a cell twice
+        ordered = np.sort(picks, axis=1)
+        repeated = (ordered[:, 1:] == ordered[:, :-1]).any(axis=1)
+        if not repeated.any():
+            return picks
+        picks[repeated] = rng.integers(0, n, size=(int(repeated.sum()), size))
+
+
 def _pseudo_p(
     values: FloatArray, star: sp.csr_matrix, z: FloatArray, permutations: int, seed: int
 ) -> FloatArray:
-    """Conditional-permutation p-values, one-sided in the direction of each cell's z.
+    """Permutation p-values under total randomization, one-sided in the direction of each cell's z.
 
-    Each cell is held fixed while its neighbours are drawn at random from the other cells, with esda's
-    draws (``vec_permutations`` without numba: ``choice(n−1, max_card, replace=False)`` per
-    permutation from a RandomState seeded with ``seed``). The observed neighbourhood sum is then placed
-    in that distribution as a z-score and p is its normal tail — esda's ``z_sim``/``p_z_sim``, not the
-    rank-based ``p_sim``: a rank cannot go below 1/(R+1), and Benjamini–Hochberg over thousands of cells
-    then needs hundreds of cells at that floor before any is significant (a million real incidents gave
-    no hot spot at all). With sparse counts the rank also ties: esda gives every all-zero neighbourhood
-    p = 1/(R+1), a "cold spot" made of nothing. Cells whose distribution has no spread get p = 1.
+    Gi* asks whether a cell *and* its neighbours together hold more than chance would put there, and
+    its z is derived under total randomization (any value could be anywhere). So each permutation draws
+    as many values as the cell's star neighbourhood holds from the whole lattice, cell included — the
+    distribution depends only on that size, so one set of ``permutations`` draws (seeded) serves every
+    cell of a size. p is the normal tail of the observed sum's z in that distribution (as esda's
+    ``p_z_sim``). Not esda's conditional randomization: holding the cell's own value fixed tests its
+    neighbours only (Gi, not Gi*; r-spatial/spdep#123), so a town with many reports amid empty cells
+    was never hot while the empty ring around it was. Not a rank p either: it cannot go below
+    1/(R+1), which Benjamini–Hochberg over thousands of cells never lets through.
     """
     n = len(values)
-    others = sp.csr_matrix(star - sp.identity(n, format="csr"))
-    others.eliminate_zeros()
-    cardinality = np.diff(others.indptr)
+    size = np.diff(star.indptr)
     observed = star @ values
     mean = np.zeros(n)
     spread = np.zeros(n)
-    max_card = int(cardinality.max())
-    rng = np.random.RandomState(seed)
-    draws = np.array([rng.choice(n - 1, size=max_card, replace=False) for _ in range(permutations)])
-    for k in np.unique(cardinality[cardinality > 0]).tolist():
-        cells = np.flatnonzero(cardinality == k)
-        ids = draws[None, :, :k]
-        step = max(1, 2**22 // (permutations * k))
-        for start in range(0, len(cells), step):
-            chunk = cells[start : start + step]
-            picked = ids + (ids >= chunk[:, None, None])  # skip the cell itself: it is held fixed
-            sims = values[picked].sum(axis=2) + values[chunk, None]
-            mean[chunk] = sims.mean(axis=1)
-            spread[chunk] = sims.std(axis=1)
+    rng = np.random.default_rng(seed)
+    for k in np.unique(size).tolist():
+        if k >= n:
+            continue  # the neighbourhood is the whole lattice: nothing to compare it with
+        sims = values[_draws(rng, n, k, permutations)].sum(axis=1)
+        cells = size == k
+        mean[cells], spread[cells] = sims.mean(), sims.std()
     with np.errstate(divide="ignore", invalid="ignore"):
         z_sim = (observed - mean) / spread
-    tested = (cardinality > 0) & (spread > 1e-12 * max(float(values.sum()), 1.0)) & (z != 0)
+    tested = (size > 1) & (size < n) & (spread > 1e-12 * max(float(values.sum()), 1.0)) & (z != 0)
     return np.where(tested, norm.sf(np.sign(z) * np.where(tested, z_sim, 0.0)), 1.0)
 
 

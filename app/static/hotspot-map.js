@@ -12,7 +12,7 @@
   var L = window.L;
   var COLOURS = {
     hot_99: "#7f0000", hot_95: "#d7301f", hot_90: "#fc8d59", not_significant: "#bdbdbd",
-    cold_90: "#9ecae1", cold_95: "#4292c6", cold_99: "#08519c", suppressed: "#f0f0f0"
+    cold_90: "#9ecae1", cold_95: "#4292c6", cold_99: "#08519c", suppressed: "#ffffff"
   };
   var map = L.map(holder, { attributionControl: false, zoomSnap: 0.5 }).setView([0, 20], 3);
 
@@ -23,14 +23,17 @@
   }
 
   function cellStyle(feature) {
+    if (feature.properties.layer === "incident") {
+      return { color: "#000", weight: 1, fillColor: "#000", fillOpacity: 0.8 };
+    }
     var cls = feature.properties.hotspot || "not_significant";
     var quiet = cls === "not_significant" || cls === "suppressed";
     return {
-      color: quiet ? "#9e9e9e" : "#3d3d3d",
-      weight: quiet ? 0.5 : 1,
-      dashArray: cls === "suppressed" ? "2 3" : null,
+      color: cls === "suppressed" ? "#555" : quiet ? "#9e9e9e" : "#3d3d3d",
+      weight: quiet ? 0.75 : 1,
+      dashArray: cls === "suppressed" ? "3 3" : null,
       fillColor: COLOURS[cls] || "#bdbdbd",
-      fillOpacity: quiet ? 0.25 : 0.75
+      fillOpacity: cls === "suppressed" ? 0.7 : quiet ? 0.25 : 0.75
     };
   }
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from alerts.indicators import INDICATOR_READERS
+from alerts.indicators import INDICATOR_READERS, PROTECTION_READERS
 from alerts.review import QUEUE_READERS, RESPONDERS, REVIEWERS
 
 
@@ -22,7 +22,7 @@ NAV_LINKS = (
     NavLink("/queue", _l("Queue"), QUEUE_READERS),
     NavLink("/stale", _l("Stale"), REVIEWERS | RESPONDERS),
     NavLink("/indicators", _l("Indicators"), INDICATOR_READERS),
-    NavLink("/protection", _l("Protection"), frozenset({"protection_analyst", "wpa_crsv_focal"})),
+    NavLink("/protection", _l("Protection"), PROTECTION_READERS),
     NavLink("/admin", _l("Admin"), frozenset({"admin"})),
 )
 

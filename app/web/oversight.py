@@ -112,12 +112,8 @@ def protection() -> str:
 def hotspot_class_labels() -> list[tuple[str, str]]:
     """The legend of hotspot classes, translated."""
     return [
-        ("hot_99", _("Hot spot, 99% confidence")),
-        ("hot_95", _("Hot spot, 95% confidence")),
-        ("hot_90", _("Hot spot, 90% confidence")),
+        *((f"hot_{level}", _("Hot spot, %(level)s%% confidence", level=level)) for level in (99, 95, 90)),
         ("not_significant", _("Not significant")),
-        ("cold_90", _("Cold spot, 90% confidence")),
-        ("cold_95", _("Cold spot, 95% confidence")),
-        ("cold_99", _("Cold spot, 99% confidence")),
+        *((f"cold_{level}", _("Cold spot, %(level)s%% confidence", level=level)) for level in (90, 95, 99)),
         ("suppressed", _("Suppressed (fewer than k reports)")),
     ]

@@ -315,3 +315,11 @@ def test_too_many_points_are_left_out_and_said_so(
     assert product.incidents.empty
     assert product.info.points_left_out == 3
     assert "Points left out: 3 incidents, too many to map; narrow the filter" in product.info.lines()
+
+
+def test_points_in_suppressed_cells_are_not_shown(services: Services) -> None:
+    _cluster(services, 3)  # a cell at k = 3: shown with its points
+    verified_incident(services, BRIA[0] + 0.5, BRIA[1] + 0.5)  # alone in its cell: suppressed
+    product = _build(services, _request(sensitivity="UN RESTRICTED"))
+    assert product.info.suppressed_cells == 1
+    assert len(product.incidents) == 3
