@@ -45,10 +45,10 @@ EXPORT_FORMATS = (*FORMATS, *MAP_FORMATS)
 MAX_POINTS = 100_000
 """A product carries at most this many incident points; beyond, none, and it says so."""
 MIN_SLICES = 5
+"""Emerging hotspots need this many time slices: Mann–Kendall cannot reach p < 0.05 on fewer (R43)."""
 MAX_SLICES = 120
 GRID_KM = (1.0, 500.0)
 """Grid squares from 1 km (finer would single out homesteads) to 500 km."""
-"""Emerging hotspots need this many time slices: Mann–Kendall cannot reach p < 0.05 on fewer (R43)."""
 
 
 @dataclass(frozen=True, slots=True)
