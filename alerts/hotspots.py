@@ -444,13 +444,16 @@ def export_hotspots(
     rules: HotspotRules,
     layers: MapLayers,
     paper: str = "A4",
+    language: str = "en",
 ) -> ExportRecord:
-    """Write the product in one format and record the export in the audit trail (R30)."""
+    """Write the product in one format and record the export in the audit trail (R30).
+
+    ``language`` is the patrol map's (PNG, PDF); vector files state themselves in English."""
     if fmt not in EXPORT_FORMATS:
         raise InvalidValue(f"format must be one of {', '.join(EXPORT_FORMATS)}")
     product = build_product(viewer, request, uow=uow, rules=rules, layers=layers)
     if fmt in MAP_FORMATS:
-        written = render_patrol_map(product, path, fmt=fmt, paper=paper)
+        written = render_patrol_map(product, path, fmt=fmt, paper=paper, language=language)
     else:
         written = write_vector(product, fmt, path)
     digest = hashlib.sha256(written.read_bytes()).hexdigest()
@@ -474,6 +477,7 @@ def export_hotspots(
             subject_id=digest[:16],
             details={
                 "format": fmt,
+                **({"language": language} if fmt in MAP_FORMATS else {}),
                 "filter": request.as_filter(),
                 "sensitivity": record.sensitivity,
                 "cells": record.cells,

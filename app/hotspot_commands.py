@@ -14,6 +14,7 @@ from alerts.hotspot_rules import CELL_KINDS
 from alerts.hotspots import EXPORT_FORMATS, HotspotRequest, default_period, export_hotspots
 from alerts.models import utcnow
 from app import current_services
+from geo.patrol_map import LANGUAGES, PAPERS
 from geo.products import SENSITIVITIES
 
 
@@ -50,7 +51,10 @@ def _day(value: date | None, *, end: bool = False) -> datetime | None:
     "--half-life", "half_life", type=float, help="Time decay: days after which a report counts half."
 )
 @click.option("--slice-days", type=int, help="Emerging hotspots: trend over slices of this many days.")
-@click.option("--paper", type=click.Choice(["A4", "A3"]), default="A4", show_default=True)
+@click.option("--paper", type=click.Choice(PAPERS), default="A4", show_default=True)
+@click.option(
+    "--language", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Of the PNG/PDF map."
+)
 @with_appcontext
 def hotspots_export(
     fmt: str,
@@ -70,6 +74,7 @@ def hotspots_export(
     half_life: float | None,
     slice_days: int | None,
     paper: str,
+    language: str,
 ) -> None:
     """Write a hotspot product: GeoJSON, KML, GeoPackage, zipped Shapefile, CSV+HXL, PNG or PDF."""
     services = current_services()
@@ -103,6 +108,7 @@ def hotspots_export(
             rules=services.hotspot_rules,
             layers=services.geocoder,
             paper=paper,
+            language=language,
         )
     except AlertsError as error:
         raise click.ClickException(str(error)) from error

@@ -11,16 +11,27 @@ horizontal/vertical hatches, suppressed cells light grey with dots, not-signific
 
 Only matplotlib's object API is used (no ``pyplot``): the web app renders in threads. Each class is one
 collection, so tens of thousands of cells render in a few seconds.
+
+The page is printed in English, French or Arabic (``language``): every fixed text comes from
+``geo/data/patrol_map.toml`` (R49), numbers stay Western digits and dates ISO, category codes, place names
+and the classification marking stay as they are. Matplotlib (3.11 and later) shapes Arabic and lays it
+out right to left itself (libraqm: HarfBuzz and a bidi algorithm), so Arabic strings are given to it in
+logical order; an Arabic layout only adds the marks the bidi algorithm needs (`Labels.display`) and
+right-aligns the texts around the map. The map itself is never mirrored: north up, east right.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
+import string
 import textwrap
+import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +55,7 @@ from matplotlib.transforms import Bbox
 from pyproj import CRS, Transformer
 
 from geo.crs import WGS84, utm_crs
-from geo.products import HOTSPOT_CLASSES, HotspotProduct, ProductInfo
+from geo.products import CAVEAT, HOTSPOT_CLASSES, HotspotProduct, ProductInfo
 
 MM_PER_INCH = 25.4
 PAPER: dict[str, tuple[float, float]] = {
@@ -58,18 +69,98 @@ PAPERS = tuple(PAPER)
 FORMATS = ("png", "pdf")
 MIN_DPI, MAX_DPI = 50, 600
 FONT = "DejaVu Sans"
-"""Bundled with matplotlib, so no font or glyph falls back (and no warning is raised)."""
+"""Bundled with matplotlib, so no font or glyph falls back (and no warning is raised); it covers Latin,
+French accents, Arabic (with its presentation forms) and the bidi marks RLM/LRM."""
 
-NO_INCIDENTS = "No verified incidents match this filter"
+LABELS_FILE = Path(__file__).with_name("data") / "patrol_map.toml"
+"""Every fixed text of the page, one table per language (R49)."""
+
 MAX_AREA_LABELS = 15
 MAX_SITE_LABELS = 30
 
 
+@functools.cache
+def label_tables() -> Mapping[str, Mapping[str, Any]]:
+    """The label tables of ``LABELS_FILE`` by language code (``en``, ``fr``, ``ar``)."""
+    with LABELS_FILE.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+LANGUAGES = tuple(label_tables())
+"""The languages the map is printed in (``en``, ``fr``, ``ar``): the tables of ``LABELS_FILE``."""
+NO_INCIDENTS: str = label_tables()["en"]["page"]["no_incidents"]
+"""What an empty map says, in English."""
+
+RLM, LRM = "\u200f", "\u200e"
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_ISO_DATE = re.compile(r"(?<![\d-])\d{4}-\d{2}-\d{2}(?![\d-])")
+_LATIN_TAIL = re.compile(r"(?<=[A-Za-z])(?:\*|,$)")
+_NUMBER = r"\d+(?:\.\d+)?"
+
+
+@dataclass(frozen=True, slots=True)
+class Labels:
+    """The texts of one language and how to write numbers and bidi text in it."""
+
+    language: str
+    table: Mapping[str, Any]
+
+    @property
+    def rtl(self) -> bool:
+        return bool(self.table["direction"] == "rtl")
+
+    def text(self, key: str, **fields: object) -> str:
+        """The text at ``section.name`` with its ``{placeholders}`` filled in."""
+        section, name = key.split(".")
+        return str(self.table[section][name]).format(**fields)
+
+    def number(self, value: float) -> str:
+        """Western digits, grouped and with the decimal sign of the language (12,345.5; 12 345,5)."""
+        text = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+        return text.translate({ord(","): self.table["thousands"], ord("."): self.table["decimal"]})
+
+    def display(self, text: str) -> str:
+        """The text as handed to matplotlib: unchanged, but for the lines of an Arabic page that hold Arabic.
+
+        Those start with a right-to-left mark, so that a wrapped line that begins with a code or a Latin
+        word still runs right to left, and ISO dates get a left-to-right mark before them: after an Arabic
+        letter, the bidi algorithm reads digits as Arabic numbers, which a hyphen does not join, and
+        2026-10-01 would print as 01-10-2026. A Latin word followed by ``*`` (Gi*) or by the ``,`` that ends
+        a wrapped line of codes gets one after it, so that the sign stays with the word. The marks are
+        zero-width and only on the page, never in metadata.
+        """
+        if not self.rtl:
+            return text
+        return "\n".join(_rtl_line(line) for line in text.split("\n"))
+
+
+def _rtl_line(line: str) -> str:
+    if not _ARABIC.search(line):
+        return line
+    line = _ISO_DATE.sub(lambda match: LRM + match.group(), line)
+    return RLM + _LATIN_TAIL.sub(lambda match: match.group() + LRM, line)
+
+
+def _upright(content: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``kwargs`` without an italic style when ``content`` holds Arabic: DejaVu Sans Oblique has no Arabic
+    glyphs (the regular and bold faces have them), and Arabic is not set in italics anyway."""
+    if _ARABIC.search(content) and "fontstyle" in kwargs:
+        return {key: value for key, value in kwargs.items() if key != "fontstyle"}
+    return kwargs
+
+
+def labels(language: str) -> Labels:
+    """The labels of ``language`` (case-insensitive); ValueError for a language without a table."""
+    code = language.lower()
+    if code not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}; one of {', '.join(LANGUAGES)}")
+    return Labels(code, label_tables()[code])
+
+
 @dataclass(frozen=True, slots=True)
 class ClassStyle:
-    """How one hotspot class is drawn; ``face`` None means an outline only."""
+    """How one hotspot class is drawn; ``face`` None means an outline only (labels: `class_label`)."""
 
-    label: str
     face: str | None
     edge: str
     hatch: str | None
@@ -78,17 +169,126 @@ class ClassStyle:
 
 CLASS_STYLES: dict[str, ClassStyle] = {
     # hot: dark to light, diagonal hatch family (luminance 38 / 139 / 218)
-    "hot_99": ClassStyle("Hot spot, 99% confidence", "#7f0000", "#3a0000", "xx", "#ffffff"),
-    "hot_95": ClassStyle("Hot spot, 95% confidence", "#ef6548", "#7f0000", "///", "#000000"),
-    "hot_90": ClassStyle("Hot spot, 90% confidence", "#fdd0a2", "#b35806", "\\\\", "#4d2600"),
-    "not_significant": ClassStyle("Not significant", None, "#a6a6a6", None, "#a6a6a6"),
+    "hot_99": ClassStyle("#7f0000", "#3a0000", "xx", "#ffffff"),
+    "hot_95": ClassStyle("#ef6548", "#7f0000", "///", "#000000"),
+    "hot_90": ClassStyle("#fdd0a2", "#b35806", "\\\\", "#4d2600"),
+    "not_significant": ClassStyle(None, "#a6a6a6", None, "#a6a6a6"),
     # cold: light to dark, horizontal/vertical hatch family (luminance 215 / 128 / 43)
-    "cold_90": ClassStyle("Cold spot, 90% confidence", "#c6dbef", "#4a6f8f", "||", "#08306b"),
-    "cold_95": ClassStyle("Cold spot, 95% confidence", "#4292c6", "#08306b", "--", "#000000"),
-    "cold_99": ClassStyle("Cold spot, 99% confidence", "#08306b", "#00152f", "++", "#ffffff"),
-    "suppressed": ClassStyle("Suppressed", "#e6e6e6", "#9e9e9e", "..", "#6e6e6e"),
+    "cold_90": ClassStyle("#c6dbef", "#4a6f8f", "||", "#08306b"),
+    "cold_95": ClassStyle("#4292c6", "#08306b", "--", "#000000"),
+    "cold_99": ClassStyle("#08306b", "#00152f", "++", "#ffffff"),
+    "suppressed": ClassStyle("#e6e6e6", "#9e9e9e", "..", "#6e6e6e"),
 }
 """One style per class of `geo.products.HOTSPOT_CLASSES`, in legend order."""
+
+
+def class_label(name: str, language: str = "en", *, k: int) -> str:
+    """The legend label of a hotspot class (``k``: the suppression threshold of the product)."""
+    return labels(language).text(f"classes.{name}", k=k)
+
+
+def statement_lines(info: ProductInfo, language: str = "en") -> list[str]:
+    """`ProductInfo.lines()` in ``language``: the statement every product carries, one line each (R47).
+
+    The marking stays in English and category codes stay codes. The title, lattice and method are
+    translated where they are the English the hotspot engine writes (`localized_title`), and printed as
+    given otherwise. In English this is exactly ``info.lines()``.
+    """
+    words = labels(language)
+
+    def line(key: str, **fields: object) -> str:
+        return words.text(f"statement.{key}", **fields)
+
+    categories = ", ".join(info.categories) or line("all_categories")  # codes stay codes, in Latin
+    return [
+        info.sensitivity,
+        localized_title(info.title, words.language),
+        line("period", period=_period(info, words)),
+        line("categories", categories=categories),
+        line("cells", cells=_lattice(info.cells, words), incidents=info.incidents),
+        line("suppressed", k=info.k, suppressed=info.suppressed_cells),
+        *([line("not_placed", count=info.not_placed)] if info.not_placed else []),
+        *([line("points_left_out", count=info.points_left_out)] if info.points_left_out else []),
+        *([line("method", method=_method(info.method, words))] if info.method else []),
+        line("caveat", caveat=_caveat(info, words)),
+    ]
+
+
+def localized_title(title: str, language: str = "en") -> str:
+    """A title the hotspot engine wrote (`en.titles`), in ``language``; any other title as given.
+
+    ``Emerging hotspots of verified incidents in CF43 (admin cells)`` becomes ``Points chauds émergents
+    des incidents vérifiés dans CF43 (mailles administratives)``: the area is a name or a P-code and stays
+    as it is. A title an analyst or a test wrote freely is not guessed at.
+    """
+    words = labels(language)
+    english = label_tables()["en"]
+    kinds = {str(text): kind for kind, text in english["lattice_kinds"].items()}
+    groups = {"area": ".+?", "lattice": "|".join(re.escape(text) for text in kinds)}
+    for key, template in english["titles"].items():
+        match = re.fullmatch(_template_regex(template, groups), title)
+        if match:
+            fields = match.groupdict()
+            fields["lattice"] = words.table["lattice_kinds"][kinds[fields["lattice"]]]
+            return words.text(f"titles.{key}", **fields)
+    return title
+
+
+def _period(info: ProductInfo, words: Labels) -> str:
+    """`ProductInfo.period` in the language: the first and the last day included, ISO dates."""
+    last_day = (info.until - timedelta(microseconds=1)).date()
+    return words.text("statement.range", since=info.since.date().isoformat(), until=last_day.isoformat())
+
+
+def _template_regex(template: str, groups: Mapping[str, str], prefix: str = "") -> str:
+    """A regular expression matching what ``template`` gives; a placeholder not in ``groups`` is a number."""
+    parts: list[str] = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field is not None:
+            parts.append(f"(?P<{prefix}{field}>{groups.get(field, _NUMBER)})")
+    return "".join(parts)
+
+
+def _lattice(cells: str, words: Labels) -> str:
+    """``ProductInfo.cells`` (``h3 resolution 6``, ``grid 5 km``, ``admin level 2``) in the language."""
+    for key, template in label_tables()["en"]["lattices"].items():
+        match = re.fullmatch(_template_regex(template, {}), cells)
+        if match:
+            return words.text(f"lattices.{key}", number=_decimal(match["number"], words))
+    return cells
+
+
+@functools.cache
+def _method_regex() -> tuple[re.Pattern[str], tuple[str, ...]]:
+    phrases = label_tables()["en"]["method"]
+    keys = tuple(phrases)
+    alternatives = [f"(?P<p{i}>{_template_regex(phrases[key], {}, f'p{i}_')})" for i, key in enumerate(keys)]
+    return re.compile("|".join(alternatives)), keys
+
+
+def _method(method: str, words: Labels) -> str:
+    """``ProductInfo.method`` with the phrases of `en.method` translated (the rest, as given)."""
+    if words.language == "en":
+        return method
+    regex, keys = _method_regex()
+
+    def translate(match: re.Match[str]) -> str:
+        i = next(i for i in range(len(keys)) if match[f"p{i}"] is not None)
+        fields = {
+            name.removeprefix(f"p{i}_"): _decimal(value, words)
+            for name, value in match.groupdict().items()
+            if name.startswith(f"p{i}_") and value is not None
+        }
+        return words.text(f"method.{keys[i]}", **fields)
+
+    translated = regex.sub(translate, method).replace("; ", words.table["clause_separator"])
+    return translated.replace(", ", words.table["list_separator"])
+
+
+def _decimal(number: str, words: Labels) -> str:
+    return number.replace(".", str(words.table["decimal"]))
+
 
 _DRAW_ORDER = ("not_significant", "suppressed", "cold_90", "cold_95", "cold_99", "hot_90", "hot_95", "hot_99")
 _HOT_WEIGHT = {"hot_99": 3, "hot_95": 2, "hot_90": 1}
@@ -133,56 +333,86 @@ class _MapFrame:
 
 
 def render_patrol_map(
-    product: HotspotProduct, path: Path, *, fmt: str = "pdf", paper: str = "A4", dpi: int = 150
+    product: HotspotProduct,
+    path: Path,
+    *,
+    fmt: str = "pdf",
+    paper: str = "A4",
+    dpi: int = 150,
+    language: str = "en",
 ) -> Path:
     """Write the patrol map of ``product`` to ``path`` as a landscape ``png`` or ``pdf`` page.
 
     ``paper`` is ``A4`` or ``A3``; the page is exactly the paper (an A4 PNG at 150 dpi is 1754 × 1240 px).
-    Raises ValueError for an unknown format, paper or a dpi outside 50–600.
+    ``language`` is ``en``, ``fr`` or ``ar`` (`LANGUAGES`): the page and the file's metadata are in it,
+    but for the English classification marking. Raises ValueError for an unknown format, paper or
+    language, or a dpi outside 50–600.
     """
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}")
-    drawn = build_patrol_map(product, paper=paper, dpi=dpi, pixel_exact=fmt == "png")
-    metadata = png_metadata(product.info) if fmt == "png" else pdf_metadata(product.info)
+    drawn = build_patrol_map(product, paper=paper, dpi=dpi, pixel_exact=fmt == "png", language=language)
+    info = product.info
+    metadata = png_metadata(info, language) if fmt == "png" else pdf_metadata(info, language)
     drawn.figure.savefig(path, format=fmt, dpi=dpi, metadata=metadata)
     return path
 
 
-def pdf_metadata(info: ProductInfo) -> dict[str, Any]:
-    """PDF document information: the classification and the statement (R38, R47)."""
+def pdf_metadata(info: ProductInfo, language: str = "en") -> dict[str, Any]:
+    """PDF document information in ``language``: the classification and the statement (R38, R47).
+
+    The Keywords start with the English marking, whatever the language, so that a search finds it.
+    """
+    words = labels(language)
+    lines = statement_lines(info, language)
     metadata: dict[str, Any] = {
-        "Title": f"{info.title} [{info.sensitivity}]",
-        "Subject": " | ".join(info.lines()),
+        "Title": f"{lines[1]} [{info.sensitivity}]",
+        "Subject": " | ".join(lines),
         "Keywords": ", ".join(
-            [info.sensitivity, *info.categories, info.period(), info.caveat, "Dalili patrol map"]
+            [info.sensitivity, *info.categories, _period(info, words), _caveat(info, words), _creator(words)]
         ),
         "Author": "Dalili",
-        "Creator": "Dalili patrol map",
+        "Creator": _creator(words),
     }
     if info.generated_at is not None:
         metadata["CreationDate"] = _aware(info.generated_at)
     return metadata
 
 
-def png_metadata(info: ProductInfo) -> dict[str, str]:
-    """PNG text chunks: the classification and the statement (R38, R47)."""
+def png_metadata(info: ProductInfo, language: str = "en") -> dict[str, str]:
+    """PNG text chunks in ``language``: the classification (in English) and the statement (R38, R47)."""
+    words = labels(language)
+    lines = statement_lines(info, language)
     metadata = {
-        "Title": f"{info.title} [{info.sensitivity}]",
-        "Description": "\n".join(info.lines()),
+        "Title": f"{lines[1]} [{info.sensitivity}]",
+        "Description": "\n".join(lines),
         "Classification": info.sensitivity,
-        "Disclaimer": info.caveat,
-        "Source": "Dalili patrol map",
+        "Disclaimer": _caveat(info, words),
+        "Source": _creator(words),
     }
     if info.generated_at is not None:
         metadata["Creation Time"] = _aware(info.generated_at).isoformat()
     return metadata
 
 
+def _caveat(info: ProductInfo, words: Labels) -> str:
+    return words.text("statement.caveat_text") if info.caveat == CAVEAT else info.caveat
+
+
+def _creator(words: Labels) -> str:
+    return words.text("page.creator")
+
+
 def build_patrol_map(
-    product: HotspotProduct, *, paper: str = "A4", dpi: int = 150, pixel_exact: bool = False
+    product: HotspotProduct,
+    *,
+    paper: str = "A4",
+    dpi: int = 150,
+    pixel_exact: bool = False,
+    language: str = "en",
 ) -> PatrolMapFigure:
     """Draw the page on a new figure (not saved). ``pixel_exact`` rounds the size to whole pixels."""
+    words = labels(language)
     size = _paper_size(paper)
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise ValueError(f"dpi {dpi} outside {MIN_DPI}–{MAX_DPI}")
@@ -193,7 +423,7 @@ def build_patrol_map(
     figure = Figure(figsize=size, dpi=dpi, facecolor="white")
     canvas = FigureCanvasAgg(figure)
     renderer: RendererBase = canvas.get_renderer()  # type: ignore[no-untyped-call]
-    page = _Page(figure, renderer, scale)
+    page = _Page(figure, renderer, scale, words)
 
     page.banners(product.info.sensitivity)
     page.title(product.info)
@@ -203,7 +433,7 @@ def build_patrol_map(
     for spine in axes.spines.values():
         spine.set_linewidth(0.8)
     frame = _MapDrawer(axes, page, product).draw()
-    legend = page.legend(_legend_entries(product, counts, frame is not None))
+    legend = page.legend(_legend_entries(product, counts, frame is not None, words))
     bottom = page.furniture(frame, axes) if frame is not None else _MAP_BOX[1]
     page.statement(product.info, legend, bottom)
     page.footer(product.info, frame.crs if frame is not None else None)
@@ -236,13 +466,14 @@ def _class_counts(cells: gpd.GeoDataFrame) -> dict[str, int]:
 
 
 def _legend_entries(
-    product: HotspotProduct, counts: dict[str, int], has_map: bool
+    product: HotspotProduct, counts: dict[str, int], has_map: bool, words: Labels
 ) -> list[tuple[Artist, str]]:
+    def entry(label: str, count: int) -> str:
+        return words.text("legend.entry", label=label, count=words.number(count))
+
     entries: list[tuple[Artist, str]] = []
     for name, style in CLASS_STYLES.items():
-        label = style.label
-        if name == "suppressed":
-            label = f"Suppressed, fewer than {product.info.k} reports"
+        label = words.text(f"classes.{name}", k=product.info.k)
         patch = Patch(
             facecolor=style.face or "white",
             edgecolor=style.edge,
@@ -250,11 +481,11 @@ def _legend_entries(
             hatchcolor=style.hatch_color,
             linewidth=0.6,
         )
-        entries.append((patch, f"{label} ({counts[name]:,})"))
+        entries.append((patch, entry(label, counts[name])))
     points = _valid(product.incidents)
     if len(points):
         marker = Line2D([], [], marker="o", linestyle="none", markersize=3.5, color="black")
-        entries.append((marker, f"Verified incident ({len(points):,})"))
+        entries.append((marker, entry(words.text("legend.incident"), len(points))))
     sites = _valid(product.sites)
     if len(sites):
         site = Line2D(
@@ -266,11 +497,12 @@ def _legend_entries(
             markerfacecolor="black",
             markeredgecolor="white",
         )
-        entries.append((site, f"Team site / base ({len(sites):,})"))
+        entries.append((site, entry(words.text("legend.site"), len(sites))))
     if has_map and product.sectors is not None and len(_valid(product.sectors)):
-        entries.append((Line2D([], [], color="#202020", linestyle="--", linewidth=1.2), "Mission sector"))
+        sector = Line2D([], [], color="#202020", linestyle="--", linewidth=1.2)
+        entries.append((sector, words.text("legend.sector")))
     if has_map and product.boundaries is not None and len(_valid(product.boundaries)):
-        entries.append((Line2D([], [], color="#8c8c8c", linewidth=0.7), "Administrative boundary"))
+        entries.append((Line2D([], [], color="#8c8c8c", linewidth=0.7), words.text("legend.boundary")))
     return entries
 
 
@@ -284,21 +516,37 @@ def _valid(frame: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
 
 
 class _Page:
-    """Texts around the map, in figure coordinates, measured on an Agg renderer to avoid overlaps."""
+    """Texts around the map, in figure coordinates, measured on an Agg renderer to avoid overlaps.
 
-    def __init__(self, figure: Figure, renderer: RendererBase, scale: float) -> None:
+    In a right-to-left language the texts start at the right edge of the page's text block
+    (`start`, `align`); the map frame, scale bar and north arrow stay where they are.
+    """
+
+    def __init__(self, figure: Figure, renderer: RendererBase, scale: float, words: Labels) -> None:
         self.figure = figure
         self.renderer = renderer
         self.scale = scale
+        self.words = words
         self.width_pt = figure.get_figwidth() * 72
         self.height_pt = figure.get_figheight() * 72
+        self.align = "right" if words.rtl else "left"
+
+    def start(self, left: float, right: float) -> float:
+        """Where a line between ``left`` and ``right`` starts: ``right`` in a right-to-left language."""
+        return right if self.words.rtl else left
 
     def pt(self, size: float) -> float:
         return size * self.scale
 
     def text(self, x: float, y: float, content: str, size: float, **kwargs: Any) -> Text:
         return self.figure.text(
-            x, y, content, fontsize=self.pt(size), family=FONT, parse_math=False, **kwargs
+            x,
+            y,
+            self.words.display(content),
+            fontsize=self.pt(size),
+            family=FONT,
+            parse_math=False,
+            **_upright(content, kwargs),
         )
 
     def extent(self, artist: Artist) -> Bbox:
@@ -307,34 +555,37 @@ class _Page:
         return box.transformed(self.figure.transFigure.inverted())
 
     def banners(self, sensitivity: str) -> None:
+        """The marking, in English as markings are written, boxed at the top and at the bottom (R38).
+
+        In French or Arabic a reading aid follows the top one, unboxed and in lighter type: the English
+        marking is what the handling rules and the audit name, the gloss only says what it means.
+        """
         for y in (_TOP_BANNER_Y, _BOTTOM_BANNER_Y):
-            self.text(
-                0.5,
-                y,
-                sensitivity,
-                12,
-                ha="center",
-                va="center",
-                fontweight="bold",
-                bbox={
-                    "boxstyle": "square,pad=0.35",
-                    "facecolor": "white",
-                    "edgecolor": "black",
-                    "linewidth": 1.2,
-                },
+            banner = self.text(
+                0.5, y, sensitivity, 12, ha="center", va="center", fontweight="bold", bbox=_BANNER_BOX
             )
+            gloss = str(self.words.table["markings"].get(sensitivity, ""))
+            if gloss and y == _TOP_BANNER_Y:
+                box = self.extent(banner)
+                gap = self.pt(14) / self.width_pt  # past the box's padding (0.35 em of 12 pt)
+                x = box.x0 - gap if self.words.rtl else box.x1 + gap
+                ha = "right" if self.words.rtl else "left"
+                self.text(x, y, gloss, 8.5, ha=ha, va="center", fontstyle="italic", color="#303030")
 
     def title(self, info: ProductInfo) -> None:
         left, width = _MAP_BOX[0], _PANEL_RIGHT - _MAP_BOX[0]
-        self.fitted(left, 0.928, info.title, 15, width, fontweight="bold", va="baseline")
+        x = self.start(left, _PANEL_RIGHT)
+        title = localized_title(info.title, self.words.language)
+        self.fitted(x, 0.928, title, 15, width, fontweight="bold", va="baseline", ha=self.align)
+        words = self.words
         subtitle = "    ·    ".join(
             [
-                f"Period: {info.period()}",
-                f"Cells: {info.cells}",
-                f"{info.incidents:,} incidents in the cells shown",
+                words.text("statement.period", period=_period(info, words)),
+                words.text("subtitle.cells", cells=_lattice(info.cells, words)),
+                words.text("subtitle.incidents", incidents=words.number(info.incidents)),
             ]
         )
-        self.fitted(left, 0.902, subtitle, 9.5, width, va="baseline")
+        self.fitted(x, 0.902, subtitle, 9.5, width, va="baseline", ha=self.align)
 
     def fitted(self, x: float, y: float, content: str, size: float, width: float, **kwargs: Any) -> Text:
         """One line shrunk (down to 60%) and then shortened with an ellipsis to fit ``width``."""
@@ -345,28 +596,30 @@ class _Page:
             text.set_fontsize(fontsize)
         while self.extent(text).width > width and len(content) > 4:
             content = content[: int(len(content) * 0.95) - 1].rstrip() + "…"
-            text.set_text(content)
+            text.set_text(self.words.display(content))
         return text
 
     def legend(self, entries: Sequence[tuple[Artist, str]]) -> Legend:
         top = _MAP_BOX[1] + _MAP_BOX[3]
+        rtl = self.words.rtl
         legend = self.figure.legend(
             [artist for artist, _ in entries],
-            [label for _, label in entries],
-            loc="upper left",
-            bbox_to_anchor=(_PANEL_LEFT, top),
+            [self.words.display(label) for _, label in entries],
+            loc="upper right" if rtl else "upper left",
+            bbox_to_anchor=(self.start(_PANEL_LEFT, _PANEL_RIGHT), top),
             bbox_transform=self.figure.transFigure,
             borderaxespad=0.0,
             frameon=True,
             fancybox=False,
             edgecolor="#404040",
-            title="Legend (cells per class)",
+            title=self.words.display(self.words.text("legend.title")),
             title_fontproperties={"family": FONT, "weight": "bold", "size": self.pt(9)},
             prop={"family": FONT, "size": self.pt(8.2)},
             handlelength=2.8,
             handleheight=1.6,
             labelspacing=0.55,
-            alignment="left",
+            alignment=self.align,
+            markerfirst=not rtl,  # right to left: the swatch comes first, on the right
         )
         for label in legend.get_texts():
             label.set_parse_math(False)
@@ -375,16 +628,15 @@ class _Page:
     def statement(self, info: ProductInfo, legend: Legend, bottom: float) -> None:
         """The statement (R47) under the legend, wrapped to the panel; smaller type if it would not fit."""
         width = _PANEL_RIGHT - _PANEL_LEFT
-        lines = info.lines()[2:]  # the marking is in the banners and the title above the map
-        caveat = lines.pop() if lines and lines[-1].startswith("Caveat") else f"Caveat: {info.caveat}"
+        x = self.start(_PANEL_LEFT, _PANEL_RIGHT)
+        # the marking is in the banners and the title above the map; the caveat is always the last line
+        *lines, caveat = statement_lines(info, self.words.language)[2:]
         top = self.extent(legend).y0 - 0.025
         size = 8.2
         while True:
-            body = self.wrapped(_PANEL_LEFT, top, lines, size, width)
+            body = self.wrapped(x, top, lines, size, width)
             body_box = self.extent(body)
-            note = self.wrapped(
-                _PANEL_LEFT, body_box.y0 - 0.012, [caveat], size + 0.8, width, fontweight="bold"
-            )
+            note = self.wrapped(x, body_box.y0 - 0.012, [caveat], size + 0.8, width, fontweight="bold")
             if self.extent(note).y0 >= bottom or size <= 5.0:
                 return
             body.remove()
@@ -399,7 +651,7 @@ class _Page:
             content = "\n".join(
                 textwrap.fill(line, chars, subsequent_indent="   ", break_on_hyphens=False) for line in lines
             )
-            text = self.text(x, top, content, size, va="top", ha="left", linespacing=1.35, **kwargs)
+            text = self.text(x, top, content, size, va="top", ha=self.align, linespacing=1.35, **kwargs)
             if self.extent(text).width <= width or chars <= 12:
                 return text
             text.remove()
@@ -430,12 +682,13 @@ class _Page:
                     linewidth=0.7,
                 )
             )
-        for x, label in ((x0, "0"), (x0 + bar / 2, _distance(length / 2)), (x0 + bar, _distance(length))):
+        ticks = ((x0, "0"), (x0 + bar / 2, self.distance(length / 2)), (x0 + bar, self.distance(length)))
+        for x, label in ticks:
             self.text(x, y0 - 0.006, label, 7.5, ha="center", va="top")
         paper_m = map_width_fig * self.figure.get_figwidth() * MM_PER_INCH / 1000
-        scale = scale_denominator(map_width_m / paper_m)
+        scale = self.words.number(scale_denominator(map_width_m / paper_m))
         caption = self.text(
-            x0 - 0.005, y0 + bar_h + 0.012, f"Scale 1:{scale:,} on this page", 7.5, va="bottom"
+            x0 - 0.005, y0 + bar_h + 0.012, self.words.text("page.scale", denominator=scale), 7.5, va="bottom"
         )
 
         angle = frame.north_angle()
@@ -456,7 +709,7 @@ class _Page:
             )
         )
         north = Annotation(
-            "N",
+            self.words.text("page.north"),
             xy=tip,
             xycoords="figure fraction",
             xytext=(3 * math.sin(angle), 3 * math.cos(angle)),
@@ -470,14 +723,24 @@ class _Page:
         self.figure.add_artist(north)
         return float(max(self.extent(caption).y1, self.extent(north).y1)) + 0.015
 
+    def distance(self, metres: float) -> str:
+        """A scale-bar distance: ``5 km``, ``2,5 km`` in French, ``500 m``."""
+        if metres >= 1000:
+            return self.words.text("page.km", distance=self.words.number(metres / 1000))
+        return self.words.text("page.m", distance=self.words.number(metres))
+
     def footer(self, info: ProductInfo, crs: CRS | None) -> None:
-        parts = ["Dalili – women-led early warning"]
+        words = self.words
+        parts = [words.text("page.project")]
         if info.generated_at is not None:
-            parts.append(f"generated {_aware(info.generated_at).astimezone(UTC):%Y-%m-%d %H:%M} UTC")
+            moment = f"{_aware(info.generated_at).astimezone(UTC):%Y-%m-%d %H:%M}"
+            parts.append(words.text("page.generated", moment=moment))
         if crs is not None:
-            parts.append(f"projection {crs.name}")
-        parts.append("no individual report, reporter or narrative is shown")
-        self.fitted(_MAP_BOX[0], 0.056, "  ·  ".join(parts), 7, _PANEL_RIGHT - _MAP_BOX[0], color="#404040")
+            parts.append(words.text("page.projection", name=crs.name))
+        parts.append(words.text("page.privacy"))
+        x = self.start(_MAP_BOX[0], _PANEL_RIGHT)
+        width = _PANEL_RIGHT - _MAP_BOX[0]
+        self.fitted(x, 0.056, "  ·  ".join(parts), 7, width, color="#404040", ha=self.align)
 
 
 class _MapDrawer:
@@ -726,7 +989,7 @@ class _MapDrawer:
             zorder=7,
             annotation_clip=True,
             path_effects=[patheffects.withStroke(linewidth=2.6 * self.page.scale, foreground="white")],
-            **kwargs,
+            **_upright(content, kwargs),
         )
         box = text.get_window_extent(self.page.renderer).expanded(1.08, 1.15)
         frame = self.axes.get_window_extent(self.page.renderer)
@@ -741,7 +1004,7 @@ class _MapDrawer:
         self.axes.text(
             0.5,
             0.5,
-            NO_INCIDENTS,
+            self.page.words.display(self.page.words.text("page.no_incidents")),
             transform=self.axes.transAxes,
             ha="center",
             va="center",
@@ -805,12 +1068,6 @@ def scale_denominator(denominator: float) -> int:
         return max(1, round(denominator))
     power = 10 ** (math.floor(math.log10(denominator)) - 1)
     return int(round(denominator / power) * power)
-
-
-def _distance(metres: float) -> str:
-    if metres >= 1000:
-        return f"{metres / 1000:g} km"
-    return f"{metres:g} m"
 
 
 def _polygon_paths(geoms: npt.NDArray[np.object_]) -> list[MplPath]:

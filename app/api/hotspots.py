@@ -12,7 +12,7 @@ from alerts.hotspots import EXPORT_FORMATS
 from app.auth import current_viewer
 from app.hotspot_params import PARAMETERS, hotspot_request
 from app.web.hotspots import export_file, product_geojson
-from geo.patrol_map import PAPERS
+from geo.patrol_map import LANGUAGES, PAPERS
 
 bp = Blueprint("hotspots_api", __name__, url_prefix="/api/hotspots")
 MULTIPLE = ("category", "priority")
@@ -40,8 +40,10 @@ def export(format: str) -> Response:
     viewer = current_viewer()
     if format not in EXPORT_FORMATS:
         raise InvalidValue(f"format must be one of {', '.join(EXPORT_FORMATS)}")
-    _checked((*PARAMETERS, "paper"))
-    paper = request.args.get("paper", "A4")
+    _checked((*PARAMETERS, "paper", "language"))
+    paper, language = request.args.get("paper", "A4"), request.args.get("language", viewer.language)
     if paper not in PAPERS:
         raise InvalidValue(f"paper must be one of {', '.join(PAPERS)}")
-    return export_file(viewer, hotspot_request(request.args), format, paper)
+    if language not in LANGUAGES:
+        raise InvalidValue(f"language must be one of {', '.join(LANGUAGES)}")
+    return export_file(viewer, hotspot_request(request.args), format, paper, language)

@@ -14,8 +14,9 @@ from alerts.messages import Viewer
 from app import current_services
 from app.hotspot_params import hotspot_request
 from app.web.access import current_viewer, requires_roles
+from app.web.language import select_language
 from geo.exports import export_format, write_vector
-from geo.patrol_map import PAPERS
+from geo.patrol_map import LANGUAGES, PAPERS
 
 bp = Blueprint("hotspots", __name__, url_prefix="/protection/hotspots")
 
@@ -46,7 +47,7 @@ def product_geojson(viewer: Viewer, hotspots: HotspotRequest) -> Response:
     return Response(body, mimetype=media_type("geojson"), headers={"Cache-Control": "no-store"})
 
 
-def export_file(viewer: Viewer, hotspots: HotspotRequest, fmt: str, paper: str) -> Response:
+def export_file(viewer: Viewer, hotspots: HotspotRequest, fmt: str, paper: str, language: str) -> Response:
     """One product file, written for this request and recorded in the audit trail (R30)."""
     services = current_services()
     with tempfile.TemporaryDirectory(prefix="dalili-export-") as folder:
@@ -59,6 +60,7 @@ def export_file(viewer: Viewer, hotspots: HotspotRequest, fmt: str, paper: str) 
             rules=services.hotspot_rules,
             layers=services.geocoder,
             paper=paper,
+            language=language,
         )
         body = record.path.read_bytes()
     response = send_file(
@@ -82,7 +84,9 @@ def preview() -> Response:
 def download(fmt: str) -> Response:
     if fmt not in EXPORT_FORMATS:
         abort(404)
-    paper = request.args.get("paper", "A4")
+    paper, language = request.args.get("paper", "A4"), request.args.get("language") or select_language()
     if paper not in PAPERS:
         abort(400, f"paper: one of {', '.join(PAPERS)}")
-    return export_file(current_viewer(), hotspot_request(request.args), fmt, paper)
+    if language not in LANGUAGES:
+        abort(400, f"language: one of {', '.join(LANGUAGES)}")
+    return export_file(current_viewer(), hotspot_request(request.args), fmt, paper, language)

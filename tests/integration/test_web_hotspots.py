@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +153,25 @@ def app_script_info(app: Flask):  # type: ignore[no-untyped-def]
     from flask.cli import ScriptInfo
 
     return ScriptInfo(create_app=lambda: app)
+
+
+def test_the_patrol_map_comes_in_the_language_asked(
+    client: FlaskClient, services: Services, tmp_path: Path
+) -> None:
+    _incidents(services)
+    sign_in(client, add_user(services, "protection_analyst"))
+    response = client.get("/protection/hotspots/download/pdf?language=fr")
+    assert response.status_code == 200
+    (event,) = _exports(services)
+    assert event["language"] == "fr"
+    if shutil.which("pdftotext"):
+        pdf = tmp_path / "carte.pdf"
+        pdf.write_bytes(response.get_data())
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        assert "Points chauds des incidents vérifiés" in text
+        assert "non prévalence" in " ".join(text.split())  # the caveat, however the panel wraps it
+    assert client.get("/protection/hotspots/download/pdf?language=sw", headers=PAGE).status_code == 400
+    headers = bearer(services, "protection_analyst", "api@example.org")
+    refused = client.get("/api/hotspots/export/png?language=sw", headers=headers)
+    assert refused.status_code == 400
+    assert "language" in refused.get_json()["error"]

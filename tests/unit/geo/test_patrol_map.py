@@ -6,7 +6,9 @@ import io
 import itertools
 import re
 import shutil
+import string
 import subprocess
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,24 +17,37 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
+from matplotlib.text import Text
 from PIL import Image
 from shapely.geometry import Point, box
 
 from geo.crs import WGS84
+from geo.hotspots import method_text
 from geo.patrol_map import (
     CLASS_STYLES,
+    FONT,
+    LANGUAGES,
+    LRM,
     MAX_AREA_LABELS,
     NO_INCIDENTS,
     PAPER,
+    RLM,
     build_patrol_map,
+    class_label,
+    label_tables,
+    labels,
+    localized_title,
     luminance,
     render_patrol_map,
     scale_denominator,
     scale_length,
+    statement_lines,
 )
 from geo.products import CAVEAT, HOTSPOT_CLASSES, HotspotProduct, empty_cells, empty_incidents
-from tests.unit.geo.product_fixture import ADM, ORIGIN, SIZE, make_cells, make_product
+from tests.unit.geo.product_fixture import ADM, ORIGIN, SIZE, make_cells, make_info, make_product
 
 pytestmark = pytest.mark.unit
 
@@ -77,6 +92,17 @@ def pdf_text(path: Path) -> str:
 
 def pdf_info(path: Path) -> str:
     return subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+
+
+def pdf_field(info: str, name: str) -> str:
+    found = re.search(rf"^{name}:\s+(.*)$", info, re.M)
+    assert found, f"no {name} in pdfinfo output"
+    return found.group(1)
+
+
+def flat(text: str) -> str:
+    """Whitespace (no-break spaces included) collapsed to single spaces, across lines."""
+    return " ".join(text.split())
 
 
 # --- page size and format -------------------------------------------------------------------------
@@ -187,7 +213,7 @@ def test_pdf_legend_lists_every_class_with_its_cell_count_and_the_points_and_sit
         "cold_99": 0,
     }
     for name, count in expected.items():
-        assert f"{CLASS_STYLES[name].label} ({count})" in text
+        assert f"{class_label(name, k=3)} ({count})" in text
     assert "Suppressed, fewer than 3 reports (1)" in text
     assert "Verified incident (3)" in text
     assert "Team site / base (2)" in text
@@ -386,3 +412,329 @@ def test_title_with_dollar_signs_is_printed_as_text(tmp_path: Path) -> None:
     drawn = build_patrol_map(product)
     assert any(t.get_text() == product.info.title for t in drawn.figure.texts)
     render_patrol_map(product, tmp_path / "map.pdf")
+
+
+# --- languages: English, French, Arabic --------------------------------------------------------------
+
+ENGINE_TITLE = "Emerging hotspots of verified incidents in CF43 (admin cells)"
+ENGINE_METHOD = (
+    method_text(999, 42) + "; emerging trend over 30-day slices (Mann–Kendall); weights halve every 45.5 days"
+)
+AR_CAVEAT = "حوادث مُبلَّغ عنها، وليست معدل انتشار"
+
+
+def _keys(table: Any, prefix: str = "") -> set[str]:
+    if not isinstance(table, dict):
+        return {prefix}
+    return set().union(*(_keys(value, f"{prefix}.{key}") for key, value in table.items()))
+
+
+def _leaves(table: Any, prefix: str = "") -> dict[str, str]:
+    if not isinstance(table, dict):
+        return {prefix: table}
+    found: dict[str, str] = {}
+    for key, value in table.items():
+        found.update(_leaves(value, f"{prefix}.{key}"))
+    return found
+
+
+def _placeholders(template: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+
+
+def test_the_map_is_printed_in_english_french_and_arabic() -> None:
+    assert LANGUAGES == ("en", "fr", "ar")
+    assert label_tables()["en"]["page"]["no_incidents"] == NO_INCIDENTS
+
+
+def test_every_language_has_exactly_the_english_labels_and_placeholders() -> None:
+    tables = label_tables()
+    english = _leaves(tables["en"])
+    assert set(english) == _keys(tables["en"])  # no empty sub-table
+    for language in LANGUAGES:
+        assert _keys(tables[language]) == set(english), language
+        for key, text in _leaves(tables[language]).items():
+            assert isinstance(text, str), (language, key)
+            assert _placeholders(text) == _placeholders(english[key]), (language, key)
+    assert set(tables["en"]["classes"]) == set(HOTSPOT_CLASSES)
+    assert set(tables["en"]["markings"]) == {"PUBLIC", "PARTNER", "UN RESTRICTED", "STRICTLY CONFIDENTIAL"}
+    assert {tables[language]["direction"] for language in LANGUAGES} == {"ltr", "rtl"}
+
+
+@pytest.mark.parametrize("language", ["de", "", "english", "ara"])
+def test_an_unknown_language_is_refused(tmp_path: Path, language: str) -> None:
+    with pytest.raises(ValueError, match="unknown language"):
+        render_patrol_map(make_product(), tmp_path / "map.pdf", language=language)
+    assert not (tmp_path / "map.pdf").exists()
+    with pytest.raises(ValueError, match="unknown language"):
+        build_patrol_map(make_product(), language=language)
+    with pytest.raises(ValueError, match="unknown language"):
+        statement_lines(make_info(), language)
+
+
+def test_language_names_are_case_insensitive() -> None:
+    assert statement_lines(make_info(), "FR") == statement_lines(make_info(), "fr")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"not_placed": 4, "points_left_out": 1250, "categories": ()},
+        {"method": "", "caveat": "reports only", "cells": "h3 resolution 6", "title": ENGINE_TITLE},
+        {"method": ENGINE_METHOD, "incidents": 12_345, "k": 5},
+    ],
+)
+def test_the_english_statement_is_the_product_statement(overrides: dict[str, Any]) -> None:
+    info = make_info(**overrides)
+    assert statement_lines(info, "en") == info.lines()
+
+
+def test_the_french_and_arabic_statements_follow_the_product() -> None:
+    info = make_info(not_placed=4, points_left_out=1250, cells="h3 resolution 6", title=ENGINE_TITLE)
+    french = statement_lines(info, "fr")
+    assert french[0] == "UN RESTRICTED"  # markings are written in English
+    assert french[1] == "Points chauds émergents des incidents vérifiés dans CF43 (mailles administratives)"
+    assert flat(french[2]) == "Période : 2026-10-01 – 2026-10-31"
+    assert flat(french[3]) == "Catégories : ATK, ABD, INT"  # codes stay codes
+    assert flat(french[4]) == "Mailles : H3, résolution 6 ; 41 incidents dans les mailles affichées"
+    assert flat(french[5]) == "Mailles masquées (moins de 3 signalements) : 1"
+    assert flat(french[6]) == "Non localisés (lieu absent ou imprécis) : 4"
+    assert flat(french[7]).startswith("Points omis : 1250 incidents")
+    assert flat(french[-1]) == "Mise en garde : incidents signalés, et non prévalence"
+    arabic = statement_lines(info, "ar")
+    assert arabic[0] == "UN RESTRICTED"
+    assert arabic[1] == "النقاط الساخنة الناشئة للحوادث المتحقق منها في CF43 (خلايا إدارية)"
+    assert flat(arabic[2]) == "الفترة: من 2026-10-01 إلى 2026-10-31"
+    assert arabic[3] == "الفئات: ATK, ABD, INT"
+    assert arabic[-1] == f"تنبيه: {AR_CAVEAT}"
+    assert len(french) == len(arabic) == len(info.lines())
+    assert not any(mark in line for line in arabic for mark in (RLM, LRM))  # marks are for the page only
+    assert statement_lines(make_info(categories=()), "fr")[3] == "Catégories\u00a0: toutes"
+
+
+def test_engine_titles_are_translated_and_other_titles_printed_as_given() -> None:
+    assert localized_title("Hotspots of verified incidents (h3 cells)", "fr") == (
+        "Points chauds des incidents vérifiés (mailles H3)"
+    )
+    assert localized_title("Hotspots of verified incidents in Ouaka – Bambari (grid cells)", "ar") == (
+        "النقاط الساخنة للحوادث المتحقق منها في Ouaka – Bambari (خلايا شبكة مربعة)"
+    )
+    assert localized_title(ENGINE_TITLE, "en") == ENGINE_TITLE
+    for free in ("Hotspots – Unity, October 2026", "Hotspots of verified incidents (hex cells)"):
+        assert localized_title(free, "fr") == free
+        assert localized_title(free, "ar") == free
+
+
+def test_method_phrases_are_translated_and_the_rest_kept() -> None:
+    french = statement_lines(make_info(method=ENGINE_METHOD), "fr")[-2]
+    assert flat(french) == flat(
+        "Méthode\u00a0: Getis-Ord Gi* (contiguïté binaire, maille incluse), 999 permutations, graine 42, "
+        "FDR de Benjamini–Hochberg\u202f; tendance émergente sur des tranches de 30 jours (Mann–Kendall)"
+        "\u202f; poids réduits de moitié tous les 45,5 jours"
+    )
+    arabic = statement_lines(make_info(method=method_text(0, 1)), "ar")[-2]
+    assert arabic == (
+        "المنهجية: Getis-Ord Gi* (تجاور ثنائي، مع الخلية نفسها)، قيم احتمالية من التوزيع الطبيعي، "
+        "تصحيح FDR بطريقة Benjamini–Hochberg"
+    )
+    unknown = statement_lines(make_info(), "fr")[-2]  # the fixture's method is no engine text
+    assert "Gi* binary distance band 10 km" in unknown
+    assert "graine 42" in unknown
+
+
+def test_numbers_keep_western_digits_with_the_language_separators() -> None:
+    assert labels("en").number(1_234_567) == "1,234,567"
+    assert labels("fr").number(1_234_567) == "1\u202f234\u202f567"
+    assert labels("ar").number(1_234_567) == "1,234,567"
+    assert labels("fr").number(2.5) == "2,5"
+    assert labels("ar").number(2.5) == "2.5"
+
+
+def test_arabic_lines_are_marked_right_to_left_and_dates_left_to_right() -> None:
+    arabic = labels("ar")
+    assert arabic.display("الفترة: من 2026-10-01 إلى 2026-10-31") == (
+        f"{RLM}الفترة: من {LRM}2026-10-01 إلى {LRM}2026-10-31"
+    )
+    assert arabic.display("المنهجية: Getis-Ord Gi* (x)") == f"{RLM}المنهجية: Getis-Ord Gi*{LRM} (x)"
+    assert arabic.display("UN RESTRICTED\nC08X, C09X") == "UN RESTRICTED\nC08X, C09X"  # no Arabic: as is
+    assert labels("fr").display("Période : 2026-10-01") == "Période : 2026-10-01"
+
+
+def test_matplotlib_shapes_arabic() -> None:
+    """The Arabic layout relies on matplotlib's own shaping (libraqm, matplotlib 3.11): joined letters
+    and the lam-alef ligature are narrower than the letters set apart."""
+    figure = Figure()
+    renderer = FigureCanvasAgg(figure).get_renderer()
+
+    def width(text: str) -> float:
+        return float(figure.text(0, 0, text, family=FONT, fontsize=20).get_window_extent(renderer).width)
+
+    assert width("لا") < 0.8 * (width("ل") + width("ا"))
+    assert width("سس") < 0.95 * 2 * width("س")
+
+
+def _texts(drawn: Any) -> list[Text]:
+    return [t for t in drawn.figure.texts if t.get_text()]
+
+
+def test_the_arabic_page_is_right_aligned_and_the_map_not_mirrored() -> None:
+    english = build_patrol_map(full_product(), language="en")
+    arabic = build_patrol_map(full_product(), language="ar")
+    assert arabic.axes.get_xlim() == english.axes.get_xlim()  # east stays right
+    assert arabic.axes.get_ylim() == english.axes.get_ylim()  # north stays up
+    assert arabic.axes.get_position().bounds == english.axes.get_position().bounds
+    renderer = arabic.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    panel = [t for t in _texts(arabic) if AR_CAVEAT in t.get_text() or "الفئات" in t.get_text()]
+    assert len(panel) == 2
+    right_edges = set()
+    for text in panel:
+        assert text.get_horizontalalignment() == "right"
+        assert text.get_text().startswith(RLM)
+        right_edges.add(round(text.get_window_extent(renderer).x1))
+    assert len(right_edges) == 1  # one right margin
+    legend = arabic.figure.legends[0]
+    assert legend.get_window_extent(renderer).x1 == pytest.approx(max(right_edges), abs=2)
+    frame = arabic.axes.get_window_extent(renderer)
+    assert legend.get_window_extent(renderer).x0 > frame.x1  # the legend stays off the map
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_arabic_place_names_print_upright_in_every_language(tmp_path: Path, language: str) -> None:
+    """DejaVu Sans Oblique has no Arabic: an Arabic area name is drawn upright (no missing glyph)."""
+    product = full_product()
+    assert product.boundaries is not None
+    assert product.sites is not None
+    boundaries = product.boundaries.assign(name=["ربكونا", "قيط"])
+    sites = product.sites.assign(name=["قاعدة بانتيو", "Rubkona COB"])
+    drawn = build_patrol_map(replace(product, boundaries=boundaries, sites=sites), language=language)
+    names = {t.get_text(): t for t in drawn.axes.texts}
+    assert names["ربكونا"].get_fontstyle() == "normal"
+    drawn.figure.savefig(tmp_path / "map.png", dpi=60)  # a missing glyph would warn, and fail
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_an_empty_product_says_so_in_the_language(language: str) -> None:
+    drawn = build_patrol_map(empty_product(), language=language)
+    message = labels(language).text("page.no_incidents")
+    assert [t.get_text() for t in drawn.axes.texts] == [labels(language).display(message)]
+    assert message != NO_INCIDENTS
+
+
+@needs_poppler
+def test_french_pdf_states_everything_in_french(tmp_path: Path) -> None:
+    product = full_product(cells="grid 2.5 km")
+    raw = pdf_text(render_patrol_map(product, tmp_path / "map.pdf", language="fr"))
+    text = flat(raw)
+    assert raw.count("UN RESTRICTED") == 2  # the marking, in English, at the top and at the bottom
+    assert raw.index("UN RESTRICTED") < raw.index(product.info.title)
+    assert raw.rindex("UN RESTRICTED") > raw.index("Mise en garde")
+    assert "diffusion restreinte (ONU)" in text  # the reading aid beside the top banner
+    assert "Mise en garde : incidents signalés, et non prévalence" in text  # R47
+    assert "Période : 2026-10-01 – 2026-10-31" in text
+    assert "Catégories : ATK, ABD, INT" in text
+    assert "Mailles : carreaux de 2,5 km ; 41 incidents dans les mailles affichées" in text
+    assert "Mailles masquées (moins de 3 signalements) : 1" in text
+    assert "Légende (mailles par classe)" in text
+    expected = {"hot_99": 1, "hot_95": 1, "hot_90": 1, "not_significant": 1, "cold_90": 1, "cold_95": 0}
+    for name, count in expected.items():
+        assert flat(f"{class_label(name, 'fr', k=3)} ({count})") in text
+    assert "Point chaud, confiance 99 % (1)" in text
+    assert "Masquée, moins de 3 signalements (1)" in text
+    for label in ("Incident vérifié (3)", "Site d’équipe / base (2)", "Secteur de la mission"):
+        assert label in text
+    assert "Limite administrative" in text
+    assert "Échelle 1:" in text
+    assert "km" in text
+    assert "alerte précoce menée par les femmes" in text
+    for english in ("Caveat", "Legend", "Period", "Suppressed", "Scale", "Verified incident", "generated"):
+        assert english not in text
+
+
+@needs_poppler
+def test_french_pdf_metadata_is_french_with_the_english_marking(tmp_path: Path) -> None:
+    product = make_product(title=ENGINE_TITLE)
+    info = pdf_info(render_patrol_map(product, tmp_path / "map.pdf", language="fr"))
+    title = pdf_field(info, "Title")
+    assert title == (
+        "Points chauds émergents des incidents vérifiés dans CF43 (mailles administratives) [UN RESTRICTED]"
+    )
+    subject = flat(pdf_field(info, "Subject"))
+    assert "Période : 2026-10-01 – 2026-10-31" in subject
+    assert "Mise en garde : incidents signalés, et non prévalence" in subject
+    keywords = pdf_field(info, "Keywords")
+    assert keywords.startswith("UN RESTRICTED, ATK, ABD, INT")
+    assert "incidents signalés, et non prévalence" in keywords
+    assert "Carte de patrouille Dalili" in pdf_field(info, "Creator")
+
+
+def _visible(text: str) -> str:
+    """pdftotext output without the bidi controls it and the page add, in NFKC form (presentation forms
+    of Arabic letters, if a poppler extracts them, become the letters)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
+@needs_poppler
+def test_arabic_pdf_states_the_caveat_marking_and_period(tmp_path: Path) -> None:
+    """What pdftotext recovers of an Arabic page, in logical order.
+
+    Its line building trips over zero-width marks and lam-alef ligatures (« خلايا » comes back as
+    « خاليا ») and over the vowel marks of « مُبلَّغ », none of which the printed page shows, so the caveat
+    is checked as its other words, three of them in their reading order, and the period as its two ISO
+    dates, neither printed backwards (01-10-2026 is what an Arabic line does to an unmarked date).
+    """
+    raw = pdf_text(render_patrol_map(full_product(), tmp_path / "map.pdf", language="ar"))
+    text = _visible(raw)
+    for word in ("تنبيه", "حوادث", "عنها", "وليست", "معدل", "انتشار"):
+        assert word in text
+    assert "وليست معدل انتشار" in text  # right to left: the words come out in reading order
+    assert text.count("UN RESTRICTED") == 2
+    assert text.strip().startswith("UN RESTRICTED")  # the marking in English, top and bottom
+    assert text.strip().endswith("UN RESTRICTED")
+    for day in ("2026-10-01", "2026-10-31"):
+        assert day in text
+    assert "01-10-2026" not in text
+    assert "31-10-2026" not in text
+    assert "الفترة" in text
+    assert "مفتاح الخريطة" in text
+    assert "حادثة متحقق منها" in text
+    assert "ATK, ABD, INT" in text
+
+
+@needs_poppler
+def test_arabic_pdf_metadata_is_arabic_with_the_english_marking(tmp_path: Path) -> None:
+    info = pdf_info(render_patrol_map(full_product(), tmp_path / "map.pdf", language="ar"))
+    subject = pdf_field(info, "Subject")
+    assert subject.startswith("UN RESTRICTED | ")
+    assert f"تنبيه: {AR_CAVEAT}" in subject
+    assert "الخلايا المحجوبة (عدد البلاغات أقل من 3): 1" in subject
+    assert flat("الفترة: من 2026-10-01 إلى 2026-10-31") in flat(subject)
+    keywords = pdf_field(info, "Keywords")
+    assert keywords.startswith("UN RESTRICTED, ")
+    assert AR_CAVEAT in keywords
+    assert not any(mark in info for mark in (RLM, LRM))
+
+
+def test_arabic_png_text_chunks_are_arabic_with_the_english_classification(tmp_path: Path) -> None:
+    product = make_product(title=ENGINE_TITLE)
+    with Image.open(render_patrol_map(product, tmp_path / "map.png", fmt="png", language="ar")) as image:
+        chunks = dict(image.text)  # type: ignore[attr-defined]
+    assert chunks["Classification"] == "UN RESTRICTED"
+    title = "النقاط الساخنة الناشئة للحوادث المتحقق منها في CF43 (خلايا إدارية)"
+    assert chunks["Title"] == f"{title} [UN RESTRICTED]"
+    assert chunks["Description"] == "\n".join(statement_lines(product.info, "ar"))
+    assert chunks["Disclaimer"] == AR_CAVEAT
+    assert chunks["Source"] == "خريطة دوريات Dalili"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_renders_both_formats_on_both_papers(tmp_path: Path, language: str) -> None:
+    product = full_product(title=ENGINE_TITLE, method=ENGINE_METHOD, not_placed=2, points_left_out=7)
+    for paper in ("A4", "A3"):
+        path = render_patrol_map(
+            product, tmp_path / "map.png", fmt="png", paper=paper, dpi=50, language=language
+        )
+        with Image.open(path) as image:
+            assert image.size == (round(PAPER[paper][0] * 50), round(PAPER[paper][1] * 50))
+    assert render_patrol_map(product, tmp_path / "map.pdf", language=language).stat().st_size > 0
