@@ -34,12 +34,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     def assign_request_id() -> None:
         g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
 
-    from app import errors, health, simulator, webhooks
+    from app import errors, health, metrics, simulator, webhooks
     from app.api import hotspots, incidents, reports
     from app.web import register_web
 
     errors.register_error_handlers(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)  # GET /metrics, loopback only
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(incidents.api)

@@ -245,7 +245,7 @@ def worker_command(burst: bool) -> None:
 @main.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Enqueue the periodic jobs (escalation, sweep) on Redis; run one per deployment."""
+    """Enqueue the periodic jobs (escalation, sweep, retention) on Redis; run one per deployment."""
     if current_services().settings.embedded_queue:
         raise click.ClickException("DALILI_REDIS_URL is not set: `dalili serve` schedules the embedded queue")
     schedule.cron_scheduler(current_services().queues.connection).start()  # type: ignore[no-untyped-call]  # reason: rq leaves start() unannotated
@@ -290,6 +290,29 @@ def jobs_sweep(older_than: int) -> None:
     """Enqueue stored messages that never reached the queue (e.g. Redis was down)."""
     waiting, queued = jobs.sweep_unqueued_messages(older_than)
     click.echo(f"{waiting} waiting message(s), {queued} enqueued")
+
+
+# -- retention -------------------------------------------------------------------------------
+
+
+@main.group("retention")
+def retention_group() -> None:
+    """Erasure of raw messages and expired contact data (R31)."""
+
+
+@retention_group.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what is due; erase nothing, audit nothing.")
+@with_appcontext
+def retention_run(dry_run: bool) -> None:
+    """Erase raw messages past DALILI_RAW_MESSAGE_DAYS and delete expired vault entries now."""
+    counts = jobs.enforce_retention(dry_run=dry_run)
+    verbs = ("would erase", "delete", "shorten") if dry_run else ("erased", "deleted", "shortened")
+    erase, delete, shorten = verbs
+    click.echo(
+        f"{erase} {counts['messages_erased']} raw message(s), "
+        f"{delete} {counts['vault_entries_deleted']} expired vault entr(ies), "
+        f"{shorten} {counts['vault_entries_shortened']} to DALILI_VAULT_DAYS"
+    )
 
 
 # -- audit -----------------------------------------------------------------------------------

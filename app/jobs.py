@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import timedelta
 
 from alerts.contacts import join_network, reporter_profile, set_language, stop_messages, withdraw
@@ -19,6 +19,7 @@ from alerts.outbound import (
     record_send_failure,
     record_sent,
 )
+from alerts.retention import apply_retention, retention_due
 from alerts.services import (
     close_without_report,
     inbound_text,
@@ -220,6 +221,22 @@ def escalate_overdue_incidents() -> int:
     for incident_id in escalated:
         _alert_staff(services, incident_id, "escalation")
     return len(escalated)
+
+
+def enforce_retention(dry_run: bool = False) -> dict[str, int]:
+    """Periodic (app/schedule.py): erase raw messages and expired vault entries, audited (R31).
+
+    ``dry_run`` counts what is due and changes nothing (`dalili retention run --dry-run`).
+    """
+    services = current_services()
+    apply = retention_due if dry_run else apply_retention
+    result = apply(
+        utcnow(),
+        uow=services.uow(),
+        raw_message_days=services.settings.raw_message_days,
+        vault_days=services.settings.vault_days,
+    )
+    return asdict(result)
 
 
 def _alert_staff(services: Services, incident_id: int, event: str) -> None:

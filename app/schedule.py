@@ -14,6 +14,9 @@ ESCALATION_INTERVAL_SECONDS = 60
 """How often overdue incidents are looked for: well inside the shortest deadline (P1, 15 min)."""
 SWEEP_INTERVAL_SECONDS = 60
 """How often stored messages that never reached the queue (Redis was down) are queued again."""
+RETENTION_INTERVAL_SECONDS = 3600
+"""How often retention runs: raw content outlives its period by an hour at most, and an hourly
+backlog is a batch or two (R31)."""
 
 
 def cron_scheduler(connection: Redis) -> CronScheduler:
@@ -25,6 +28,7 @@ def cron_scheduler(connection: Redis) -> CronScheduler:
     scheduler.register(
         jobs.sweep_unqueued_messages, queue_name="maintenance", interval=SWEEP_INTERVAL_SECONDS
     )
+    scheduler.register(jobs.enforce_retention, queue_name="maintenance", interval=RETENTION_INTERVAL_SECONDS)
     return scheduler
 
 

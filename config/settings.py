@@ -60,6 +60,12 @@ class Settings:
     """The network's innocuous panic word; empty uses the default in channels/data/messages.toml."""
     silence_window_days: int = 30
     """No message to a number that has not reported for this many days (R34)."""
+    raw_message_days: int = 30
+    """Days a finished inbound message keeps its raw content and provider fields before they are
+    erased; the row stays, so a provider's replay is still a duplicate (R31)."""
+    vault_days: int = 90
+    """Most days a contact-vault entry may still have to live: the retention job brings a later
+    ``expires_at`` forward to this ceiling and deletes entries past their ``expires_at`` (R31)."""
     ussd_resume_seconds: int = 600
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30
@@ -93,6 +99,12 @@ class Settings:
     log_level: str = "INFO"
     job_retry_intervals: tuple[int, ...] = field(default=(10, 30, 120, 600, 1800))
     """Seconds between attempts of a failed job (RQ Retry); its length is the retry count."""
+
+    def __post_init__(self) -> None:
+        """Refuse a retention period of zero days: it would erase data the moment it is stored."""
+        for name in ("raw_message_days", "vault_days"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1 (days)")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
