@@ -38,10 +38,11 @@ VAULT_DAYS = 90
 """Default longest life of a contact-vault entry from now (DOMAIN.md: 90 days after the last report)."""
 BATCH = 1000
 """Rows per statement and per transaction: short enough that no lock is held for long."""
-FINISHED = ("processed", "review", "failed")
-"""Inbound statuses whose processing is over: triaged, closed as a keyword, held for a human, or
-given up. ``received`` is left out on purpose: that message still waits for triage (Redis was down,
-a worker died), and erasing it would lose her report."""
+FINISHED = ("processed",)
+"""Inbound statuses whose processing is over: triaged (or answered as a keyword), so her words live on
+in the report. Not ``received`` (it still waits for triage: Redis was down, a worker died) nor
+``review`` or ``failed`` (kept for a person who has not looked yet): erasing those would lose a report."""
+WAITING = ("received", "review", "failed")
 ERASED_MARK = "erased_at"
 """The one key an erased message's ``content`` keeps: when it was erased (ISO 8601)."""
 ACTOR = "system:retention"
