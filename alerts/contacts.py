@@ -10,10 +10,10 @@ from sqlalchemy import select
 from alerts.audit import record_event
 from alerts.errors import InvalidValue
 from alerts.models import ContactVaultEntry, Network, Report, Reporter
+from alerts.retention import VAULT_DAYS
 from alerts.unit_of_work import UnitOfWork
 from alerts.vault import Vault
 
-CONTACT_RETENTION = timedelta(days=90)
 """A vault entry expires this long after her latest report (DOMAIN.md §6.3 item 5, R31)."""
 
 
@@ -49,6 +49,7 @@ def register_monitor(
     vault: Vault,
     now: datetime,
     group_key: str | None = None,
+    contact_days: int = VAULT_DAYS,
 ) -> None:
     """Register (or update) a monitor of a network; her number is kept only with call-back consent."""
     with uow:
@@ -66,11 +67,11 @@ def register_monitor(
         reporter.opted_out = False
         uow.session.add(reporter)
         uow.session.flush()
-        _keep_contact(uow, reporter, address, vault, now)
+        _keep_contact(uow, reporter, address, vault, now + timedelta(days=contact_days))
         uow.commit()
 
 
-def _keep_contact(uow: UnitOfWork, reporter: Reporter, address: str, vault: Vault, now: datetime) -> None:
+def _keep_contact(uow: UnitOfWork, reporter: Reporter, address: str, vault: Vault, expires: datetime) -> None:
     entry = uow.session.get(ContactVaultEntry, reporter.key)
     if not reporter.consent_callback:
         if entry is not None:
@@ -78,7 +79,7 @@ def _keep_contact(uow: UnitOfWork, reporter: Reporter, address: str, vault: Vaul
         return
     entry = entry or ContactVaultEntry(reporter_key=reporter.key)
     entry.ciphertext = vault.seal(address)
-    entry.expires_at = now + CONTACT_RETENTION
+    entry.expires_at = expires
     uow.session.add(entry)
 
 

@@ -7,11 +7,11 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select
+from sqlalchemy import Insert, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,9 +28,10 @@ from alerts.classify import Classifier
 from alerts.corroboration import refresh_credibility, refresh_reliability, reporters_of
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
-from alerts.models import InboundMessage, Incident, Network, Report, Reporter
+from alerts.models import ContactVaultEntry, InboundMessage, Incident, Network, Report, Reporter
 from alerts.ports import Places
 from alerts.priority import assign_priority
+from alerts.retention import VAULT_DAYS
 from alerts.taxonomy import FALLBACK, Category, Taxonomy
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
@@ -197,7 +198,13 @@ def area_fields(
 
 
 def process_inbound(
-    inbound_id: int, *, uow: UnitOfWork, taxonomy: Taxonomy, classifier: Classifier, geocoder: Places
+    inbound_id: int,
+    *,
+    uow: UnitOfWork,
+    taxonomy: Taxonomy,
+    classifier: Classifier,
+    geocoder: Places,
+    contact_days: int = VAULT_DAYS,
 ) -> int | None:
     """Turn a stored inbound message into a report and its incident; idempotent per message.
 
@@ -308,9 +315,9 @@ def process_inbound(
         )
         uow.session.add(report)
         if reporter is not None:
-            received = message.received_at
-            reporter.last_inbound_at = max(reporter.last_inbound_at or received, received)
+            _heard_from(uow.session, reporter, message.received_at, contact_days)
             if message.channel == "whatsapp":
+                received = message.received_at
                 reporter.last_whatsapp_at = max(reporter.last_whatsapp_at or received, received)
         message.status = "processed"
         uow.session.flush()
@@ -406,7 +413,19 @@ def change_incident_status(
         uow.commit()
 
 
-def close_without_report(inbound_id: int, *, uow: UnitOfWork) -> str | None:
+def _heard_from(session: Session, reporter: Reporter, received: datetime, contact_days: int) -> None:
+    """She wrote: her last contact moves on, and so does the expiry of her vault entry, which lasts
+    ``contact_days`` after her latest message (DOMAIN.md §6.3 item 5, R31)."""
+    reporter.last_inbound_at = max(reporter.last_inbound_at or received, received)
+    horizon = received + timedelta(days=contact_days)
+    session.execute(
+        update(ContactVaultEntry)
+        .where(ContactVaultEntry.reporter_key == reporter.key, ContactVaultEntry.expires_at < horizon)
+        .values(expires_at=horizon)
+    )
+
+
+def close_without_report(inbound_id: int, *, uow: UnitOfWork, contact_days: int = VAULT_DAYS) -> str | None:
     """Mark a message handled that is not a report (a keyword); return its sender's key."""
     with uow:
         message = uow.session.get(InboundMessage, inbound_id)
@@ -415,9 +434,7 @@ def close_without_report(inbound_id: int, *, uow: UnitOfWork) -> str | None:
         message.status = "processed"
         reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
         if reporter is not None:
-            reporter.last_inbound_at = max(
-                reporter.last_inbound_at or message.received_at, message.received_at
-            )
+            _heard_from(uow.session, reporter, message.received_at, contact_days)
         key = message.reporter_key
         uow.commit()
     return key

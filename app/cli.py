@@ -197,6 +197,7 @@ def monitor_add(
         uow=services.uow(),
         vault=services.vault,
         now=utcnow(),
+        contact_days=settings.vault_days,
     )
     jobs.cache_reporter_profile(key)
     click.echo(

@@ -63,6 +63,7 @@ def process_inbound_message(inbound_id: int, sealed_reply: str | None = None) ->
             taxonomy=services.taxonomy,
             classifier=services.classifier,
             geocoder=services.geocoder,
+            contact_days=services.settings.vault_days,
         )
         reply = "receipt" if report_id is not None else None
         if report_id is not None:
@@ -75,7 +76,9 @@ def process_inbound_message(inbound_id: int, sealed_reply: str | None = None) ->
 
 
 def _apply_keyword(services: Services, inbound_id: int, keyword: Keyword) -> str | None:
-    reporter_key = close_without_report(inbound_id, uow=services.uow())
+    reporter_key = close_without_report(
+        inbound_id, uow=services.uow(), contact_days=services.settings.vault_days
+    )
     if reporter_key is None:
         return None
     if keyword.kind == "stop":
@@ -196,6 +199,7 @@ def record_ussd_report(
         taxonomy=services.taxonomy,
         classifier=services.classifier,
         geocoder=services.geocoder,
+        contact_days=services.settings.vault_days,
     )
     if report_id is not None:
         enqueue_follow_up(services, report_id)

@@ -186,11 +186,6 @@ class TestVault:
         assert apply_retention(later, uow=services.uow(), vault_days=30).vault_entries_deleted == 1
         assert vault_expiry(services, key) is None
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="intake does not move expires_at on a new report yet: entries expire 90 days after "
-        "registration, not after her last report (DOMAIN.md §6.3 item 5; owned by the intake issue)",
-    )
     def test_a_new_report_pushes_her_vault_expiry_back(self, services: Services) -> None:
         key = callback_monitor(services, NOW - timedelta(days=60))
         report(services, "ARM Yei armed men", reporter_key=key, received_at=NOW - timedelta(days=1))
