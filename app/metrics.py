@@ -11,6 +11,7 @@ on this host's loopback that did not come through a proxy on behalf of another a
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import logging
 from collections.abc import Iterable, Iterator
@@ -48,10 +49,16 @@ FORWARDING_HEADERS = ("X-Forwarded-For", "X-Real-Ip", "Forwarded")
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    if not from_loopback(request):
-        abort(403, "metrics are served only to this host")
+    services = current_services()
+    token = services.settings.metrics_token
+    if token:
+        scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+            abort(401, "send 'Authorization: Bearer <DALILI_METRICS_TOKEN>'")
+    elif not from_loopback(request):
+        abort(403, "metrics are served only to this host (or set DALILI_METRICS_TOKEN)")
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DaliliCollector(current_services()))
+    registry.register(DaliliCollector(services))
     response = Response(generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -95,6 +95,8 @@ class Settings:
     """``smtp://user:password@host:587?starttls=1&from=dalili@example.org`` for staff e-mail alerts;
     empty records them instead of sending (development)."""
     staff_webhook_secret: str = ""
+    metrics_token: str = ""
+    """Bearer token for /metrics from anywhere; empty: /metrics answers this host's loopback only."""
     """HMAC key that signs staff webhook alerts; empty records them instead of sending."""
     log_level: str = "INFO"
     job_retry_intervals: tuple[int, ...] = field(default=(10, 30, 120, 600, 1800))

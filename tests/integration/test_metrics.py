@@ -209,3 +209,17 @@ def test_metrics_are_served_to_this_host(client: FlaskClient, remote: str, heade
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     assert "dalili_up" in response.text
+
+
+def test_with_a_token_metrics_answer_anywhere_to_the_bearer_only(
+    tmp_path: Path, make_app: Callable[[Settings], Flask]
+) -> None:
+    client = make_app(make_settings(tmp_path, metrics_token="s3cret-scraper-token")).test_client()
+    remote = {"REMOTE_ADDR": "10.0.0.5"}
+    assert client.get("/metrics", environ_base=remote).status_code == 401
+    wrong = {"Authorization": "Bearer guess"}
+    assert client.get("/metrics", environ_base=remote, headers=wrong).status_code == 401
+    right = {"Authorization": "Bearer s3cret-scraper-token"}
+    response = client.get("/metrics", environ_base=remote, headers=right)
+    assert response.status_code == 200
+    assert b"dalili_up" in response.data
