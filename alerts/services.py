@@ -81,9 +81,21 @@ def _intake_statements(dialect_name: str) -> _IntakeStatements:
     return _IntakeStatements(new_reporter, new_message, combined)
 
 
+def _storable(value: Any) -> Any:
+    """The value without NUL characters, which PostgreSQL's text and JSONB cannot hold (an SMS may
+    carry them; refusing the row would lose her message)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
     """Store an inbound message exactly once; a provider retry returns the first copy."""
-    values = {
+    values: dict[str, Any] = {
         "provider": cmd.provider,
         "channel": cmd.channel,
         "provider_message_id": cmd.provider_message_id,
@@ -95,6 +107,7 @@ def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
         "error": cmd.error,
         "training": cmd.training,
     }
+    values = _storable(values)
     with uow:
         connection = uow.session.connection()
         statements = _intake_statements(connection.dialect.name)
