@@ -181,8 +181,13 @@ class _Lattice:
     frame: gpd.GeoDataFrame
     weights: Any
     groups: pd.DataFrame
-    placed: int
+    """The database's counts per cell key and priority (and day) the lattice was built from."""
     label: str
+
+    @property
+    def placed(self) -> int:
+        """Incidents some cell holds."""
+        return int(self.groups["n"].sum()) if len(self.groups) else 0
 
 
 def _h3_lattice(
@@ -206,9 +211,7 @@ def _h3_lattice(
         groups = hotspots.h3_rollup(groups, resolution)
     counts = hotspots.tally(groups, weights=rules.weights)
     frame, weights = hotspots.h3_lattice(counts, resolution)
-    return _Lattice(
-        frame, weights, groups, int(groups["n"].sum()) if len(groups) else 0, f"h3 resolution {resolution}"
-    )
+    return _Lattice(frame, weights, groups, f"h3 resolution {resolution}")
 
 
 def _grid_lattice(
@@ -244,7 +247,7 @@ def _grid_lattice(
     groups = points.groupby(keys, as_index=False)["n"].sum()
     counts = hotspots.tally(groups, weights=rules.weights)
     frame, weights = hotspots.grid_lattice(counts, cell_km=cell_km, crs=crs)
-    return _Lattice(frame, weights, groups, len(points), f"grid {cell_km:g} km")
+    return _Lattice(frame, weights, groups, f"grid {cell_km:g} km")
 
 
 def _admin_lattice(
@@ -266,9 +269,7 @@ def _admin_lattice(
     groups = groups[known]
     counts = hotspots.tally(groups, weights=rules.weights)
     frame, weights = hotspots.admin_lattice(counts, areas, level=level)
-    return _Lattice(
-        frame, weights, groups, int(groups["n"].sum()) if len(groups) else 0, f"admin level {level}"
-    )
+    return _Lattice(frame, weights, groups, f"admin level {level}")
 
 
 def _slices(lattice: _Lattice, request: HotspotRequest, weights: dict[str, float]) -> pd.DataFrame | None:

@@ -37,7 +37,14 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo.products import CELL_COLUMNS, HOTSPOT_CLASSES, INCIDENT_COLUMNS, HotspotProduct, ProductInfo
+from geo.products import (
+    CELL_COLUMNS,
+    HOTSPOT_CLASSES,
+    HOTSPOT_COLOURS,
+    INCIDENT_COLUMNS,
+    HotspotProduct,
+    ProductInfo,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +90,6 @@ HOTSPOT_LABELS: dict[str, str] = {
     "cold_99": "Cold spot, 99% confidence",
     "suppressed": "Suppressed",
 }
-HOTSPOT_COLOURS: dict[str, str] = {
-    "hot_99": "#b2182b",
-    "hot_95": "#ef8a62",
-    "hot_90": "#fddbc7",
-    "not_significant": "#8c8c8c",
-    "cold_90": "#d1e5f0",
-    "cold_95": "#67a9cf",
-    "cold_99": "#2166ac",
-    "suppressed": "#bdbdbd",
-}
-"""Fill (outline for ``not_significant``) per class, #rrggbb: ColorBrewer RdBu, hot dark to light red."""
-
 SHAPEFILE_FIELDS: dict[str, str] = {"incident_id": "inc_id", "credibility": "cred_grade"}
 """Columns renamed to fit the DBF's 10 characters; every other column keeps its name (all ≤ 10)."""
 MARKING_FIELD = "marking"

@@ -55,7 +55,7 @@ from matplotlib.transforms import Bbox
 from pyproj import CRS, Transformer
 
 from geo.crs import WGS84, utm_crs
-from geo.products import CAVEAT, HOTSPOT_CLASSES, HotspotProduct, ProductInfo
+from geo.products import CAVEAT, HOTSPOT_CLASSES, HOTSPOT_COLOURS, HotspotProduct, ProductInfo
 
 MM_PER_INCH = 25.4
 PAPER: dict[str, tuple[float, float]] = {
@@ -168,16 +168,16 @@ class ClassStyle:
 
 
 CLASS_STYLES: dict[str, ClassStyle] = {
-    # hot: dark to light, diagonal hatch family (luminance 38 / 139 / 218)
-    "hot_99": ClassStyle("#7f0000", "#3a0000", "xx", "#ffffff"),
-    "hot_95": ClassStyle("#ef6548", "#7f0000", "///", "#000000"),
-    "hot_90": ClassStyle("#fdd0a2", "#b35806", "\\\\", "#4d2600"),
-    "not_significant": ClassStyle(None, "#a6a6a6", None, "#a6a6a6"),
-    # cold: light to dark, horizontal/vertical hatch family (luminance 215 / 128 / 43)
-    "cold_90": ClassStyle("#c6dbef", "#4a6f8f", "||", "#08306b"),
-    "cold_95": ClassStyle("#4292c6", "#08306b", "--", "#000000"),
-    "cold_99": ClassStyle("#08306b", "#00152f", "++", "#ffffff"),
-    "suppressed": ClassStyle("#e6e6e6", "#9e9e9e", "..", "#6e6e6e"),
+    # hot: dark to light, diagonal hatch family
+    "hot_99": ClassStyle(HOTSPOT_COLOURS["hot_99"], "#3a0000", "xx", "#ffffff"),
+    "hot_95": ClassStyle(HOTSPOT_COLOURS["hot_95"], "#7f0000", "///", "#000000"),
+    "hot_90": ClassStyle(HOTSPOT_COLOURS["hot_90"], "#b35806", "\\\\", "#4d2600"),
+    "not_significant": ClassStyle(None, HOTSPOT_COLOURS["not_significant"], None, "#a6a6a6"),
+    # cold: light to dark, horizontal/vertical hatch family
+    "cold_90": ClassStyle(HOTSPOT_COLOURS["cold_90"], "#4a6f8f", "||", "#08306b"),
+    "cold_95": ClassStyle(HOTSPOT_COLOURS["cold_95"], "#08306b", "--", "#000000"),
+    "cold_99": ClassStyle(HOTSPOT_COLOURS["cold_99"], "#00152f", "++", "#ffffff"),
+    "suppressed": ClassStyle(HOTSPOT_COLOURS["suppressed"], "#9e9e9e", "..", "#6e6e6e"),
 }
 """One style per class of `geo.products.HOTSPOT_CLASSES`, in legend order."""
 

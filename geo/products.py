@@ -34,6 +34,20 @@ HOTSPOT_CLASSES = (
 )
 """A cell's class: Gi* hot or cold at a confidence level after FDR, or suppressed (fewer than k)."""
 
+HOTSPOT_COLOURS = {
+    "hot_99": "#7f0000",
+    "hot_95": "#ef6548",
+    "hot_90": "#fdd0a2",
+    "not_significant": "#a6a6a6",
+    "cold_90": "#c6dbef",
+    "cold_95": "#4292c6",
+    "cold_99": "#08306b",
+    "suppressed": "#e6e6e6",
+}
+"""One colour per class for every product — the patrol map, the KML and the dashboard's map: the fill,
+or the outline of ``not_significant`` (drawn hollow). Hot dark to light, cold light to dark, each step
+distinct in greyscale (luminance 38 / 139 / 218 and 215 / 128 / 43)."""
+
 GI_BINS = {
     "hot_99": 3,
     "hot_95": 2,

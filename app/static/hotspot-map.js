@@ -10,9 +10,10 @@
     return;
   }
   var L = window.L;
+  // geo/products.py HOTSPOT_COLOURS, as on the PDF and KML (tests/unit/web/test_hotspot_palette.py)
   var COLOURS = {
-    hot_99: "#7f0000", hot_95: "#d7301f", hot_90: "#fc8d59", not_significant: "#bdbdbd",
-    cold_90: "#9ecae1", cold_95: "#4292c6", cold_99: "#08519c", suppressed: "#ffffff"
+    hot_99: "#7f0000", hot_95: "#ef6548", hot_90: "#fdd0a2", not_significant: "#a6a6a6",
+    cold_90: "#c6dbef", cold_95: "#4292c6", cold_99: "#08306b", suppressed: "#e6e6e6"
   };
   var map = L.map(holder, { attributionControl: false, zoomSnap: 0.5 }).setView([0, 20], 3);
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from alerts.models import AuditEvent
+from geo.products import HOTSPOT_COLOURS
 from tests.browser.conftest import Dashboard, sign_in
 from tests.factories import verified_incident
 
@@ -27,7 +28,8 @@ Screenshot = Callable[[str], Path]
 
 BRIA = (21.986, 6.5375)
 HOT = ", ".join(
-    f'#hotspot-map path.leaflet-interactive[fill="{c}"]' for c in ("#7f0000", "#d7301f", "#fc8d59")
+    f'#hotspot-map path.leaflet-interactive[fill="{HOTSPOT_COLOURS[c]}"]'
+    for c in ("hot_99", "hot_95", "hot_90")
 )
 """The cells hotspot-map.js fills as hot spots at 99, 95 or 90 % confidence."""
 CAVEAT = "reported incidents, not prevalence"

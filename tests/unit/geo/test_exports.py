@@ -27,7 +27,6 @@ from geo.exports import (
     EXPORT_FORMATS,
     FIGURES,
     FORMATS,
-    HOTSPOT_COLOURS,
     HXL_TAGS,
     SHAPEFILE_FIELDS,
     export_format,
@@ -360,7 +359,7 @@ def test_kml_styles_one_per_class(tmp_path: Path) -> None:
     assert styles["not_significant"].findtext(f"{KML}PolyStyle/{KML}fill") == "0"
     assert int(poly("suppressed")[:2], 16) < 0x80  # translucent
     assert kml_colour("#b2182b", 0xB3) == "b32b18b2"
-    assert kml_colour(HOTSPOT_COLOURS["cold_99"]) == "ffac6621"
+    assert kml_colour("#2166ac") == "ffac6621"
 
 
 def test_kml_document_and_placemarks(tmp_path: Path) -> None:
