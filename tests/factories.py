@@ -6,6 +6,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
+from alerts.contacts import register_monitor
 from alerts.messages import RecordInbound
 from alerts.models import Incident, Network, Report, Reporter, utcnow
 from alerts.services import process_inbound, record_inbound
@@ -29,6 +32,37 @@ def add_reporter(services: Services, *, country: str = "SS", language: str = "en
             uow.session.flush()
         uow.session.add(Reporter(key=key, network_id=found.id, language=language, registered=True))
         uow.commit()
+    return key
+
+
+def callback_monitor(
+    services: Services,
+    number: str,
+    *,
+    country: str = "SS",
+    call_backs: bool = True,
+    language: str = "en",
+    now: datetime | None = None,
+) -> str:
+    """A monitor registered through the real service, her number kept only with call-back consent;
+    returns her key."""
+    key = add_reporter(services, country=country, language=language)
+    with services.uow() as uow:
+        network_name = uow.session.scalars(
+            select(Network.name).join(Reporter, Reporter.network_id == Network.id).where(Reporter.key == key)
+        ).one()
+    register_monitor(
+        key,
+        network_name=network_name,
+        language=language,
+        address=number,
+        consent_followup=False,
+        consent_callback=call_backs,
+        home_area_name=None,
+        uow=services.uow(),
+        vault=services.vault,
+        now=now or utcnow(),
+    )
     return key
 
 

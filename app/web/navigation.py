@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from alerts.callbacks import CONTACT_OFFICERS
 from alerts.indicators import INDICATOR_READERS, PROTECTION_READERS
 from alerts.review import QUEUE_READERS, RESPONDERS, REVIEWERS
 
@@ -23,6 +24,7 @@ NAV_LINKS = (
     NavLink("/stale", _l("Stale"), REVIEWERS | RESPONDERS),
     NavLink("/indicators", _l("Indicators"), INDICATOR_READERS),
     NavLink("/protection", _l("Protection"), PROTECTION_READERS),
+    NavLink("/contacts", _l("Call-backs"), CONTACT_OFFICERS),
     NavLink("/admin", _l("Admin"), frozenset({"admin"})),
 )
 
