@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from alerts.models import AuditEvent, utcnow
+from alerts.models import AuditCheckpoint, AuditEvent, utcnow
 
 GENESIS = "0" * 64
 
@@ -58,13 +58,33 @@ def record_event(
     return event
 
 
+def follows(event: AuditEvent, prev_hash: str) -> bool:
+    """True when ``event`` chains onto ``prev_hash`` and its hash covers its own fields."""
+    subject = f"{event.subject_type}:{event.subject_id}"
+    expected = _digest(prev_hash, event.at, event.actor, event.action, subject, event.details)
+    return event.prev_hash == prev_hash and event.hash == expected
+
+
+def live_start(session: Session) -> tuple[int, str]:
+    """The last archived event's id and the hash the live chain starts from (0 and genesis before
+    any archive, alerts/audit_archive.py)."""
+    newest = session.execute(
+        select(AuditCheckpoint.through_event_id, AuditCheckpoint.through_hash)
+        .order_by(AuditCheckpoint.through_event_id.desc())
+        .limit(1)
+    ).first()
+    return (newest.through_event_id, newest.through_hash) if newest else (0, GENESIS)
+
+
 def verify_chain(session: Session) -> int | None:
-    """Return the id of the first event that breaks the chain, or None when it is intact."""
-    prev_hash = GENESIS
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
-        subject = f"{event.subject_type}:{event.subject_id}"
-        expected = _digest(prev_hash, event.at, event.actor, event.action, subject, event.details)
-        if event.prev_hash != prev_hash or event.hash != expected:
+    """Return the id of the first live event that breaks the chain, or None when it is intact.
+
+    The live chain starts where the newest archive ends. Archived events a crashed run has not
+    deleted yet are skipped: their archive vouches for them.
+    """
+    after, prev_hash = live_start(session)
+    for event in session.scalars(select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id)):
+        if not follows(event, prev_hash):
             return event.id
         prev_hash = event.hash
     return None

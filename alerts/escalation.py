@@ -161,6 +161,18 @@ def plan_staff_alerts(
         return created
 
 
+def staff_alerts_waiting_since(cutoff: datetime, *, uow: UnitOfWork) -> list[int]:
+    """Staff alerts planned before ``cutoff`` and still pending (their job was lost)."""
+    with uow:
+        return list(
+            uow.session.scalars(
+                select(StaffNotification.id).where(
+                    StaffNotification.status == "pending", StaffNotification.created_at < cutoff
+                )
+            )
+        )
+
+
 def load_staff_alert(
     notification_id: int, *, uow: UnitOfWork, routing: Routing, taxonomy: Taxonomy, base_url: str
 ) -> StaffAlertPlan | None:

@@ -313,6 +313,12 @@ class Report(Base):
         CheckConstraint(_one_of("credibility", CREDIBILITY_GRADES), name="credibility"),
         CheckConstraint("precision IS NULL OR precision BETWEEN 1 AND 3", name="precision"),
         Index(None, "received_at"),
+        Index(
+            "ix_reports_waiting_for_follow_up",
+            "created_at",
+            postgresql_where=text("followed_up_at IS NULL"),
+            sqlite_where=text("followed_up_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -344,6 +350,9 @@ class Report(Base):
     credibility: Mapped[int] = mapped_column(SmallInteger, default=6)
     training: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    followed_up_at: Mapped[datetime | None]
+    """When its follow-up (duplicates, credibility, staff alerts) ran; the sweep queues it again
+    for a report left without one (its job was lost with Redis)."""
 
 
 class DuplicateSuggestion(Base):
@@ -391,6 +400,12 @@ class StaffNotification(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "event", "responder"),
         CheckConstraint(_one_of("status", NOTIFICATION_STATUSES), name="status"),
+        Index(
+            "ix_staff_notifications_pending",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
@@ -479,3 +494,24 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditCheckpoint(Base):
+    """One archive of the audit trail's oldest events (R31): where the live chain now starts.
+
+    Append-only by trigger; events up to the newest ``through_event_id`` are the only ones the
+    database lets anyone delete (migration 0006).
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    through_event_id: Mapped[int] = mapped_column(Id, unique=True)
+    """The last archived event."""
+    through_hash: Mapped[str] = mapped_column(String(64))
+    """That event's hash: the ``prev_hash`` of the first live event."""
+    events: Mapped[int] = mapped_column(Integer)
+    archive_file: Mapped[str] = mapped_column(String(255))
+    """File name inside the archive directory."""
+    archive_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

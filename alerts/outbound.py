@@ -162,13 +162,14 @@ def should_apply(stored: str | None, incoming: str) -> bool:
     return DELIVERY_RANK[incoming] > DELIVERY_RANK[stored]
 
 
-def kept_contact(sent_id: int, *, uow: UnitOfWork) -> str | None:
-    """The sealed number kept (with call-back consent) for the reporter of a reserved follow-up."""
+def kept_contact(sent_id: int, *, uow: UnitOfWork, now: datetime) -> str | None:
+    """The sealed number kept (with call-back consent) for the reporter of a reserved follow-up;
+    None once the entry expired, even before the hourly retention run deletes it (R31)."""
     with uow:
         return uow.session.scalar(
             select(ContactVaultEntry.ciphertext)
             .join(SentMessage, SentMessage.reporter_key == ContactVaultEntry.reporter_key)
-            .where(SentMessage.id == sent_id)
+            .where(SentMessage.id == sent_id, ContactVaultEntry.expires_at > now)
         )
 
 

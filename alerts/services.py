@@ -28,7 +28,7 @@ from alerts.classify import Classifier
 from alerts.corroboration import refresh_credibility, refresh_reliability, reporters_of
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
-from alerts.models import ContactVaultEntry, InboundMessage, Incident, Network, Report, Reporter
+from alerts.models import ContactVaultEntry, InboundMessage, Incident, Network, Report, Reporter, utcnow
 from alerts.ports import Places
 from alerts.priority import assign_priority
 from alerts.retention import VAULT_DAYS
@@ -463,6 +463,22 @@ def messages_waiting_since(cutoff: datetime, *, uow: UnitOfWork) -> list[int]:
                 )
             )
         )
+
+
+def reports_waiting_for_follow_up(cutoff: datetime, *, uow: UnitOfWork) -> list[int]:
+    """Reports created before ``cutoff`` whose follow-up never ran (its job was lost)."""
+    with uow:
+        return list(
+            uow.session.scalars(
+                select(Report.id).where(Report.followed_up_at.is_(None), Report.created_at < cutoff)
+            )
+        )
+
+
+def mark_followed_up(report_id: int, *, uow: UnitOfWork) -> None:
+    with uow:
+        uow.session.execute(update(Report).where(Report.id == report_id).values(followed_up_at=utcnow()))
+        uow.commit()
 
 
 def incident_of_report(report_id: int, *, uow: UnitOfWork) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -11,11 +12,13 @@ from rq.registry import FailedJobRegistry
 
 from alerts.accounts import create_api_token, create_user, enable_totp
 from alerts.audit import verify_chain
+from alerts.audit_archive import verify_archives
 from alerts.contacts import create_network, register_monitor
 from alerts.errors import AlertsError
 from alerts.models import utcnow
 from alerts.vocabulary import ROLES
 from app import create_app, current_services, demo, jobs, migrate, schedule, worker
+from app.contact_commands import contacts_group
 from app.geo_commands import geo_group
 from app.hotspot_commands import hotspots_group
 from app.incident_commands import incidents_group
@@ -288,9 +291,13 @@ def jobs_failed(requeue: bool) -> None:
 @click.option("--older-than", default=60, show_default=True, help="Seconds a message may wait.")
 @with_appcontext
 def jobs_sweep(older_than: int) -> None:
-    """Enqueue stored messages that never reached the queue (e.g. Redis was down)."""
-    waiting, queued = jobs.sweep_unqueued_messages(older_than)
-    click.echo(f"{waiting} waiting message(s), {queued} enqueued")
+    """Recover after a failure: jobs of dead workers, spooled and unqueued messages."""
+    sweep = jobs.sweep_unqueued_messages(older_than)
+    click.echo(
+        f"{sweep.spooled} spooled message(s) stored, "
+        f"{sweep.waiting} waiting message(s), {sweep.queued} enqueued, "
+        f"{sweep.follow_ups} follow-up(s) and {sweep.staff_alerts} staff alert(s) queued again"
+    )
 
 
 # -- retention -------------------------------------------------------------------------------
@@ -327,12 +334,45 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check that no audit event was altered or removed."""
-    with current_services().uow() as uow:
+    """Check that no audit event was altered or removed, live or in an archive file."""
+    services = current_services()
+    with services.uow() as uow:
         broken = verify_chain(uow.session)
     if broken is not None:
         raise click.ClickException(f"audit chain broken at event {broken}")
-    click.echo("audit chain intact")
+    archives = verify_archives(
+        utcnow(),
+        uow=services.uow(),
+        directory=Path(services.settings.audit_archive_dir),
+        archive_days=services.settings.audit_archive_days,
+    )
+    for problem in archives.problems:
+        click.echo(f"archive {problem}", err=True)
+    if archives.problems:
+        raise click.ClickException(f"{len(archives.problems)} audit archive(s) failed verification")
+    click.echo(
+        f"audit chain intact; {archives.verified} archive(s) verified, "
+        f"{archives.expired} deleted after DALILI_AUDIT_ARCHIVE_DAYS"
+    )
+
+
+@audit_group.command("archive")
+@click.option("--dry-run", is_flag=True, help="Count what is due; write, delete and audit nothing.")
+@with_appcontext
+def audit_archive(dry_run: bool) -> None:
+    """Archive events past DALILI_AUDIT_DAYS; delete archives past DALILI_AUDIT_ARCHIVE_DAYS."""
+    counts = jobs.archive_audit_trail(dry_run=dry_run)
+    if dry_run:
+        click.echo(
+            f"would archive {counts['events_archived']} audit event(s), "
+            f"delete {counts['archives_deleted']} expired archive file(s)"
+        )
+        return
+    click.echo(
+        f"archived {counts['events_archived']} audit event(s) in {counts['archive_files']} file(s), "
+        f"deleted {counts['events_deleted']} from the live trail, "
+        f"{counts['archives_deleted']} expired archive file(s)"
+    )
 
 
 # -- all in one --------------------------------------------------------------------------------
@@ -375,6 +415,7 @@ def serve(host: str, port: int) -> None:
 main.add_command(geo_group)
 main.add_command(incidents_group)
 main.add_command(hotspots_group)
+main.add_command(contacts_group)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+CONNECT_TIMEOUT_SECONDS = 5
+
 
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the web thread read while the embedded worker writes; foreign keys are off by default.
@@ -29,7 +31,14 @@ def make_engine(database_url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _tune_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # A server that does not answer must fail the request in seconds (the webhook then spools).
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

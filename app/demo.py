@@ -19,8 +19,14 @@ from sqlalchemy import select
 from alerts.accounts import create_api_token, create_user
 from alerts.corroboration import suggest_duplicates
 from alerts.messages import RecordInbound
-from alerts.models import Network, Reporter, User, utcnow
-from alerts.services import change_incident_status, incident_of_report, process_inbound, record_inbound
+from alerts.models import ContactVaultEntry, Network, Reporter, User, utcnow
+from alerts.services import (
+    change_incident_status,
+    incident_of_report,
+    mark_followed_up,
+    process_inbound,
+    record_inbound,
+)
 from alerts.vocabulary import INCIDENT_STATES, ROLES
 from alerts.workflow import path_to
 from app.bootstrap import Services
@@ -199,6 +205,7 @@ def _ensure_networks(services: Services, rng: random.Random) -> dict[str, list[s
                 key = pseudonymise(invented, pepper=services.settings.pepper, default_region=spec.country)
                 keys.append(key)
                 if uow.session.get(Reporter, key) is None:
+                    callbacks = i % 4 == 0  # the demo contact officer has call-backs to make
                     uow.session.add(
                         Reporter(
                             key=key,
@@ -206,8 +213,18 @@ def _ensure_networks(services: Services, rng: random.Random) -> dict[str, list[s
                             language=spec.languages[i % len(spec.languages)],
                             registered=True,
                             consent_followup=i % 3 != 0,
+                            consent_callback=callbacks,
                         )
                     )
+                    if callbacks:
+                        uow.session.flush()
+                        uow.session.add(
+                            ContactVaultEntry(
+                                reporter_key=key,
+                                ciphertext=services.vault.seal(invented),
+                                expires_at=utcnow() + timedelta(days=services.settings.vault_days),
+                            )
+                        )
             monitors[spec.name] = keys
         uow.commit()
     return monitors
@@ -272,6 +289,7 @@ def load(
         assert report_id is not None  # demo monitors are registered
         incident_id = incident_of_report(report_id, uow=services.uow())
         suggest_duplicates(incident_id, uow=services.uow(), rules=services.cluster_rules)
+        mark_followed_up(report_id, uow=services.uow())  # the demo alerts nobody
         state = _weighted(rng, STATE_WEIGHTS)
         for step in path_to(state):
             change_incident_status(incident_id, step, actor=f"joc_officer@{DEMO_DOMAIN}", uow=services.uow())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
+from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from alerts.errors import (
@@ -20,6 +22,9 @@ from app.web.errors import error_page
 from channels.errors import ChannelError
 
 logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 30
+"""What a 503 asks the client to wait: about one sweep of the spool and the queue."""
 
 ALERTS_STATUS: dict[type[AlertsError], int] = {
     InvalidCredentials: 401,
@@ -40,6 +45,12 @@ def _answer(status: int, message: str) -> Response:
     return response
 
 
+def _unavailable(message: str) -> Response:
+    response = _answer(503, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the mapping from named exceptions to statuses."""
 
@@ -47,7 +58,20 @@ def register_error_handlers(app: Flask) -> None:
     def channel_error(exc: ChannelError) -> Response:
         # Path and reason only: the body may hold a reporter's words or number.
         logger.warning("rejected %s webhook: %s (%s)", request.path, type(exc).__name__, exc)
-        return _answer(exc.status, str(exc))
+        return _unavailable(str(exc)) if exc.status == 503 else _answer(exc.status, str(exc))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unreachable(exc: Exception) -> Response:
+        # A delivery report, a page or an API call: nothing was stored, so the client should retry.
+        logger.error("database unreachable on %s: %s", request.path, type(exc).__name__)
+        return _unavailable("database unavailable; retry later")
+
+    @app.errorhandler(RedisError)
+    def queue_unreachable(exc: RedisError) -> Response:
+        # A USSD hop (its session lives in Redis) or a page needing the queue; SMS intake never gets here.
+        logger.error("redis unreachable on %s: %s", request.path, type(exc).__name__)
+        return _unavailable("queue unavailable; retry later")
 
     @app.errorhandler(AlertsError)
     def alerts_error(exc: AlertsError) -> Response:

@@ -5,22 +5,34 @@ from __future__ import annotations
 import logging
 
 from redis.exceptions import RedisError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from alerts.messages import InboundReceipt, RecordInbound
+from alerts.messages import RecordInbound
 from alerts.models import utcnow
 from alerts.services import record_inbound
 from app import current_services, jobs
 from app.ratelimit import within_limits
+from app.spool import SpoolUnavailable, spool_inbound
 from channels.base import ParsedInbound
 from channels.errors import ChannelError
 
 logger = logging.getLogger(__name__)
 
 
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)
+"""What SQLAlchemy raises when the server cannot be reached or the connection died."""
+
+
 class Throttled(ChannelError):
     """Too many requests from one source address."""
 
     status = 429
+
+
+class NotStored(ChannelError):
+    """Neither the database nor the spool took the message: not acknowledged, so the provider may retry."""
+
+    status = 503
 
 
 def receive(
@@ -31,12 +43,14 @@ def receive(
     training: bool = False,
     status: str = "received",
     error: str | None = None,
-) -> InboundReceipt:
+) -> None:
     """Commit the message durably, then ask the worker to triage (and acknowledge) it.
 
     The queue is a convenience, the database is the record: if Redis is down the message is
-    still stored and acknowledged, and `dalili jobs sweep` enqueues it later. Her address, needed
-    for the receipt, travels only inside the job and only encrypted with the vault key.
+    still stored and acknowledged, and the sweep enqueues it later. If the database is down the
+    message waits in the spool (`app/spool.py`) and the sweep stores it later; only when both are
+    down is it refused (NotStored, 503). Her address, needed for the receipt, travels only
+    encrypted with the vault key.
     """
     services = current_services()
     settings = services.settings
@@ -48,25 +62,32 @@ def receive(
         raise Throttled("too many requests from this address; slow down")
     if not all(allowed.values()) and status == "received":
         status, error = "review", "held: more messages a minute from one sender than the limit"
-    receipt = record_inbound(
-        RecordInbound(
-            provider=parsed.provider,
-            channel=parsed.channel,
-            provider_message_id=parsed.provider_message_id,
-            received_at=utcnow(),
-            reporter_key=parsed.reporter_key,
-            content=parsed.content,
-            payload=parsed.payload,
-            status=status,
-            error=error,
-            training=training,
-        ),
-        uow=services.uow(),
+    record = RecordInbound(
+        provider=parsed.provider,
+        channel=parsed.channel,
+        provider_message_id=parsed.provider_message_id,
+        received_at=utcnow(),
+        reporter_key=parsed.reporter_key,
+        content=parsed.content,
+        payload=parsed.payload,
+        status=status,
+        error=error,
+        training=training,
     )
+    sealed = services.vault.seal(reply_to) if reply_to else None
+    try:
+        receipt = record_inbound(record, uow=services.uow())
+    except DATABASE_UNREACHABLE as exc:
+        try:
+            spool_inbound(services.queues.connection, services.vault, record, sealed)
+        except SpoolUnavailable as spool_error:
+            raise NotStored(
+                "message not stored: database and queue unreachable; retry later"
+            ) from spool_error
+        logger.error("database unreachable (%s); %s message spooled", type(exc).__name__, parsed.channel)
+        return
     if receipt.created and status == "received":
-        sealed = services.vault.seal(reply_to) if reply_to else None
         try:
             jobs.enqueue_processing(services, receipt.inbound_id, sealed)
         except RedisError as exc:
             logger.error("inbound %s stored but not queued (%s); sweep will retry", receipt.inbound_id, exc)
-    return receipt

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import timedelta
+from pathlib import Path
+from typing import NamedTuple
 
+from alerts.audit_archive import archive_audit, delete_expired_archives
 from alerts.contacts import join_network, reporter_profile, set_language, stop_messages, withdraw
 from alerts.corroboration import suggest_duplicates
-from alerts.escalation import escalate_overdue, load_staff_alert, plan_staff_alerts, record_staff_alert
+from alerts.escalation import (
+    escalate_overdue,
+    load_staff_alert,
+    plan_staff_alerts,
+    record_staff_alert,
+    staff_alerts_waiting_since,
+)
 from alerts.messages import RecordInbound
 from alerts.models import utcnow
 from alerts.outbound import (
@@ -24,12 +34,15 @@ from alerts.services import (
     close_without_report,
     inbound_text,
     incident_of_report,
+    mark_followed_up,
     messages_waiting_since,
     process_inbound,
     record_inbound,
+    reports_waiting_for_follow_up,
 )
 from app import current_services
 from app.bootstrap import Services
+from app.spool import replay_spool
 from app.ussd_state import save_profile
 from channels.base import OutboundMessage
 from channels.errors import SendFailed
@@ -123,7 +136,7 @@ def send_follow_ups(inbound_ids: list[int], kind: str) -> None:
         if isinstance(plan, str):
             logger.info("no %s for inbound %s: %s", kind, inbound_id, plan)
             continue
-        sealed = kept_contact(plan.sent_id, uow=services.uow())
+        sealed = kept_contact(plan.sent_id, uow=services.uow(), now=utcnow())
         if sealed is None:
             record_send_failure(plan.sent_id, code="no-contact-kept", uow=services.uow())
             continue
@@ -175,37 +188,6 @@ def _compose(services: Services, plan: PlannedReply, address: str) -> OutboundMe
     return replace(message, template_sid=template, template_variables={"1": plan.ref})
 
 
-def record_ussd_report(
-    session_id: str, reporter_key: str, content: dict[str, str], training: bool
-) -> int | None:
-    """Store a USSD submission (keyed by its session) and triage it; the END screen was her receipt."""
-    services = current_services()
-    receipt = record_inbound(
-        RecordInbound(
-            provider="africastalking",
-            channel="ussd",
-            provider_message_id=session_id,
-            received_at=utcnow(),
-            reporter_key=reporter_key,
-            content=dict(content),
-            payload={"sessionId": session_id},
-            training=training,
-        ),
-        uow=services.uow(),
-    )
-    report_id = process_inbound(
-        receipt.inbound_id,
-        uow=services.uow(),
-        taxonomy=services.taxonomy,
-        classifier=services.classifier,
-        geocoder=services.geocoder,
-        contact_days=services.settings.vault_days,
-    )
-    if report_id is not None:
-        enqueue_follow_up(services, report_id)
-    return report_id
-
-
 def enqueue_follow_up(services: Services, report_id: int) -> None:
     services.queues.enqueue("triage", corroborate_and_route, report_id, job_id=f"follow-up-{report_id}")
 
@@ -216,6 +198,7 @@ def corroborate_and_route(report_id: int) -> None:
     incident_id = incident_of_report(report_id, uow=services.uow())
     suggest_duplicates(incident_id, uow=services.uow(), rules=services.cluster_rules)
     _alert_staff(services, incident_id, "new")
+    mark_followed_up(report_id, uow=services.uow())
 
 
 def escalate_overdue_incidents() -> int:
@@ -241,6 +224,30 @@ def enforce_retention(dry_run: bool = False) -> dict[str, int]:
         vault_days=services.settings.vault_days,
     )
     return asdict(result)
+
+
+def archive_audit_trail(dry_run: bool = False) -> dict[str, int]:
+    """Periodic (app/schedule.py): archive audit events past DALILI_AUDIT_DAYS and delete archive files
+    past DALILI_AUDIT_ARCHIVE_DAYS, both audited (R30, R31). ``dry_run`` counts only."""
+    services, now = current_services(), utcnow()
+    settings = services.settings
+    directory = Path(settings.audit_archive_dir)
+    archived = archive_audit(
+        now, uow=services.uow(), older_than_days=settings.audit_days, directory=directory, dry_run=dry_run
+    )
+    deleted = delete_expired_archives(
+        now,
+        uow=services.uow(),
+        older_than_days=settings.audit_archive_days,
+        directory=directory,
+        dry_run=dry_run,
+    )
+    return {
+        "events_archived": archived.events,
+        "archive_files": len(archived.files),
+        "events_deleted": archived.deleted,
+        "archives_deleted": len(deleted),
+    }
 
 
 def _alert_staff(services: Services, incident_id: int, event: str) -> None:
@@ -298,17 +305,60 @@ def enqueue_processing(services: Services, inbound_id: int, sealed_reply: str | 
     )
 
 
-def sweep_unqueued_messages(older_than_seconds: int = 60) -> tuple[int, int]:
-    """Queue stored messages that never reached the queue (Redis was down); (waiting, queued)."""
+class Sweep(NamedTuple):
+    spooled: int
+    """Messages spooled while the database was down, now stored."""
+    waiting: int
+    """Stored messages still unprocessed after the grace period."""
+    queued: int
+    """Of those, the ones queued again (the others' jobs are still pending)."""
+    follow_ups: int = 0
+    """Reports whose lost follow-up job (duplicates, credibility, staff alerts) was queued again."""
+    staff_alerts: int = 0
+    """Pending staff alerts whose lost job was queued again."""
+
+
+def sweep_unqueued_messages(older_than_seconds: int = 60) -> Sweep:
+    """Pick up what a failure left behind, every minute (app/schedule.py) or by hand.
+
+    Jobs of a worker that died mid-job (SIGKILL, out of memory, a lost machine) go back to their
+    queue; messages spooled while the database was down are stored; stored messages, follow-ups
+    and staff alerts whose jobs never reached Redis, or were lost with its data, are queued again.
+    """
     services = current_services()
+    services.queues.recover_abandoned()
+    spooled = replay_spool(
+        services.queues.connection, services.vault, lambda record, sealed: _store(services, record, sealed)
+    )
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     waiting = messages_waiting_since(cutoff, uow=services.uow())
-    return len(waiting), sum(requeue_processing(services, inbound_id) for inbound_id in waiting)
+    queued = sum(requeue_processing(services, inbound_id) for inbound_id in waiting)
+    follow_ups = sum(
+        _requeue(services, "triage", f"follow-up-{report_id}", corroborate_and_route, report_id)
+        for report_id in reports_waiting_for_follow_up(cutoff, uow=services.uow())
+    )
+    staff_alerts = sum(
+        _requeue(services, "notify", f"staff-alert-{alert_id}", send_staff_alert, alert_id)
+        for alert_id in staff_alerts_waiting_since(cutoff, uow=services.uow())
+    )
+    return Sweep(spooled, len(waiting), queued, follow_ups, staff_alerts)
+
+
+def _store(services: Services, record: RecordInbound, sealed_reply: str | None) -> bool:
+    """Store a spooled message and queue its triage; False if it was stored before."""
+    receipt = record_inbound(record, uow=services.uow())
+    if receipt.created and record.status == "received":
+        enqueue_processing(services, receipt.inbound_id, sealed_reply)
+    return receipt.created
 
 
 def requeue_processing(services: Services, inbound_id: int) -> bool:
     """Queue a stored message again unless its job is still pending; True when queued."""
-    if services.queues.is_pending("intake", f"inbound-{inbound_id}"):
+    return _requeue(services, "intake", f"inbound-{inbound_id}", process_inbound_message, inbound_id, None)
+
+
+def _requeue(services: Services, queue: str, job_id: str, func: Callable[..., object], *args: object) -> bool:
+    if services.queues.is_pending(queue, job_id):
         return False
-    enqueue_processing(services, inbound_id)
+    services.queues.enqueue(queue, func, *args, job_id=job_id)
     return True

@@ -13,12 +13,17 @@ from rq.job import JobStatus
 QUEUE_NAMES = ("intake", "triage", "notify", "maintenance")
 PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 """Named queues, most urgent first: a worker always drains intake before the rest."""
+REDIS_TIMEOUT_SECONDS = 5
+"""A hung Redis must not hang a webhook (Twilio gives up after 15 s) or /readyz. RQ's worker raises
+its own connection's read timeout above its blocking dequeue (`Worker._set_connection`)."""
 
 
 def connect_redis(redis_url: str) -> Redis:
     """Connect to Redis, or start a private in-process server for the embedded default."""
     if redis_url:
-        return Redis.from_url(redis_url)
+        return Redis.from_url(
+            redis_url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+        )
     return fakeredis.FakeRedis(server=fakeredis.FakeServer())
 
 
@@ -40,6 +45,14 @@ class JobQueues:
         """True while a job with this id waits, runs or waits for its next retry."""
         job = self.queues[queue].fetch_job(job_id)
         return job is not None and job.get_status() in PENDING
+
+    def recover_abandoned(self, at: float | None = None) -> None:
+        """Send back to their queue (or to failed, without retries left) the jobs of a worker that
+        died mid-job: SIGKILL, out of memory, a lost machine. RQ itself looks only at its 10-minute
+        maintenance; a job counts as abandoned once its heartbeat lapsed (about 90 s). ``at`` is the
+        Unix time to judge by (tests move it forward)."""
+        for queue in self.queues.values():
+            queue.started_job_registry.cleanup(timestamp=at)
 
     def _retry(self) -> Retry | None:
         intervals = self._retry_intervals

@@ -17,6 +17,10 @@ SWEEP_INTERVAL_SECONDS = 60
 RETENTION_INTERVAL_SECONDS = 3600
 """How often retention runs: raw content outlives its period by an hour at most, and an hourly
 backlog is a batch or two (R31)."""
+AUDIT_ARCHIVE_INTERVAL_SECONDS = 86400
+"""How often the audit trail is archived: daily, one small file a day (R30, R31)."""
+AUDIT_ARCHIVE_TIMEOUT_SECONDS = 3600
+"""Room for a first run over years of trail; a killed run loses nothing and the next one goes on."""
 
 
 def cron_scheduler(connection: Redis) -> CronScheduler:
@@ -29,6 +33,12 @@ def cron_scheduler(connection: Redis) -> CronScheduler:
         jobs.sweep_unqueued_messages, queue_name="maintenance", interval=SWEEP_INTERVAL_SECONDS
     )
     scheduler.register(jobs.enforce_retention, queue_name="maintenance", interval=RETENTION_INTERVAL_SECONDS)
+    scheduler.register(
+        jobs.archive_audit_trail,
+        queue_name="maintenance",
+        interval=AUDIT_ARCHIVE_INTERVAL_SECONDS,
+        job_timeout=AUDIT_ARCHIVE_TIMEOUT_SECONDS,
+    )
     return scheduler
 
 

@@ -66,10 +66,24 @@ class Settings:
     vault_days: int = 90
     """Most days a contact-vault entry may still have to live: the retention job brings a later
     ``expires_at`` forward to this ceiling and deletes entries past their ``expires_at`` (R31)."""
+    audit_days: int = 365
+    """Days audit events stay in the live, queryable trail; older ones are moved to archive files
+    whose hashes continue the chain (R30, R31)."""
+    audit_archive_days: int = 2192
+    """Days an audit archive file is kept after it is written, then deleted (audited): with
+    ``audit_days`` an event lives about seven years, enough for a misconduct investigation or a
+    claim to reach it, after which the trail (which names staff) is itself data kept too long."""
+    audit_archive_dir: str = str(DEFAULT_INSTANCE_PATH / "audit-archive")
+    """Folder of the audit archive files (gzip JSON lines); back it up with the database."""
     ussd_resume_seconds: int = 600
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30
     """Messages per reporter per minute triaged at once; more are stored and held for review."""
+    proxy_hops: int = 1
+    """Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (the last
+    hop each appended). 0 when gunicorn faces the network itself: a client could otherwise name any
+    address and slip past the Africa's Talking allow-list, the webhook rate limit and the sign-in
+    throttle."""
     source_rate_limit: int = 60000
     """Webhook requests per source address per minute before answering 429: a flood guard set well
     above what one provider gateway sends (1,000 a second)."""
@@ -104,7 +118,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         """Refuse a retention period of zero days: it would erase data the moment it is stored."""
-        for name in ("raw_message_days", "vault_days"):
+        for name in ("raw_message_days", "vault_days", "audit_days", "audit_archive_days"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1 (days)")
 

@@ -56,6 +56,13 @@ def _normal_tokens(raw: str) -> tuple[str, ...]:
     return tuple(_normalise_token(raw))
 
 
+def _name_and_number(token: str) -> tuple[str, str] | None:
+    """ "kilo5", "pk12": a name and its number, or None."""
+    if (trailing := _TRAILING_NUMBER.fullmatch(token)) and not any(ch.isdigit() for ch in trailing.group(1)):
+        return trailing.group(1), trailing.group(2)
+    return None
+
+
 def _normalise_token(raw: str) -> Iterator[str]:
     token = raw.casefold()
     if elided := _ELISION.match(token):  # French l'/d'/qu' before a name: "d'Obo" is "d Obo"
@@ -64,17 +71,16 @@ def _normalise_token(raw: str) -> Iterator[str]:
     if ordinal := _ORDINAL.fullmatch(token):
         yield ordinal.group(1)
         return
-    if trailing := _TRAILING_NUMBER.fullmatch(token):  # "kilo5", "pk12": a name and its number
-        head = _APOSTROPHE_RUN.sub("", trailing.group(1))
-        if not any(ch.isdigit() for ch in head):
-            yield from (t for t in (_SQUASH.sub(r"\1", head), trailing.group(2)) if t)
-            return
-    if any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token):
+    numbered = _name_and_number(_APOSTROPHE_RUN.sub("", token))
+    if not numbered and any(ch.isdigit() for ch in token) and any(ch.isalpha() for ch in token):
         for pair, letters in ARABIZI_PAIRS:
             token = token.replace(pair, letters)
         token = token.translate(ARABIZI_DIGITS)
-    token = _SQUASH.sub(r"\1", _APOSTROPHE_RUN.sub("", token))
-    if token:
+    token = _APOSTROPHE_RUN.sub("", token)
+    # Checked again after Arabizi: "2a0" is "a0", a name and its number, as a second pass would say.
+    if numbered := _name_and_number(token):
+        yield from (t for t in (_SQUASH.sub(r"\1", numbered[0]), numbered[1]) if t)
+    elif token := _SQUASH.sub(r"\1", token):
         yield token
 
 

@@ -11,11 +11,13 @@ from flask import Response, request
 from alerts.models import UssdSession
 from alerts.services import ref_for
 from app import current_services, jobs
+from app.intake import receive
 from app.ussd_state import load_hop_state, remember_for_resume
 from app.webhooks import bp, identity, record_status, take_message, take_missed_call, training_request
 from channels.africastalking import sms, ussd
 from channels.africastalking.auth import check_webhook
 from channels.africastalking.voice import REJECT_RESPONSE, parse_call
+from channels.base import ParsedInbound
 from channels.ussd_menu import LanguageChange, PlaceOption, Submission, next_screen
 
 
@@ -92,7 +94,11 @@ def at_ussd() -> Response:
 
 
 def _submit(session_id: str, reporter_key: str, outcome: Submission, places: list[PlaceOption]) -> str:
-    """Queue the report of a finished session and return its last screen, with her receipt code."""
+    """Store the report of a finished session and return its last screen, with her receipt code.
+
+    The END screen is her acknowledgement, so the report is committed first, like an SMS (the
+    session id keeps AT's resend of the last hop to one row).
+    """
     services = current_services()
     # The same session always shows the same code, even when AT resends the last hop.
     ref = ref_for(session_id, services.settings.pepper)
@@ -105,15 +111,15 @@ def _submit(session_id: str, reporter_key: str, outcome: Submission, places: lis
     }
     if outcome.ele_option:  # who was targeted, or a process issue for its own queue (R17)
         content["ele_option"] = outcome.ele_option
-    services.queues.enqueue(
-        "intake",
-        jobs.record_ussd_report,
-        session_id,
-        reporter_key,
-        content,
-        training_request(),
-        job_id=f"ussd-{session_id}",
+    parsed = ParsedInbound(
+        provider="africastalking",
+        channel="ussd",
+        provider_message_id=session_id,
+        reporter_key=reporter_key,
+        content=content,
+        payload={"sessionId": session_id},
     )
+    receive(parsed, source=request.remote_addr or "", training=training_request())
     return outcome.screen.format(ref=ref)
 
 

@@ -6,8 +6,9 @@ sessions going for ``--duration`` seconds, one per connection: each posts Africa
 hops to ``POST /webhooks/africastalking/ussd?token=...`` (sessionId, phoneNumber, networkCode,
 serviceCode, and text = every answer so far joined by ``*``) and starts a new session, with a new
 sessionId and phone number, once the last hop is answered ``END``. A hop is answered from Redis and
-memory only; the last one enqueues the report job ``ussd-<sessionId>`` on the ``intake`` queue (no
-RQ worker runs). Then, in the same run and with the same concurrency, ``wrk`` hits ``GET /healthz``.
+memory only; the last one commits the report to ``inbound_messages`` (keyed by its sessionId) and
+enqueues its triage on the ``intake`` queue (no RQ worker runs). Then, in the same run and with
+the same concurrency, ``wrk`` hits ``GET /healthz``.
 
 Walks (the real menu, channels/ussd_menu.py): half the phones have a cached profile with a home
 area and report there (``"" -> category -> 1 home -> when -> 1 Send``, 5 hops), a quarter have one
@@ -15,7 +16,7 @@ but choose "Other place" and type a town (``"" -> category -> 2 -> when -> town`
 quarter are new, with no place to offer (``"" -> category -> when -> town``, 4 hops).
 
 Reported: hops/s (requests/s), p50 and p99 latency and errors for both, per step of the walk too;
-the p99 target (at most 50 ms per hop); sessions completed against ``ussd-*`` jobs queued.
+the p99 target (at most 50 ms per hop); sessions completed against USSD reports stored.
 
     python -m bench.ussd.run [--duration 20] [--sessions 50] [--database-url URL] [--redis-url URL]
 """
@@ -30,6 +31,7 @@ import tempfile
 import urllib.parse
 from pathlib import Path
 
+import psycopg
 import redis
 
 from app.ussd_state import save_profile
@@ -81,13 +83,14 @@ def seed_profiles(client: redis.Redis, settings: Settings, homes: dict[str, str]
         pipe.execute()
 
 
-def queued_jobs(client: redis.Redis) -> dict[str, int]:
-    queue = [job if isinstance(job, str) else job.decode() for job in client.lrange("rq:queue:intake", 0, -1)]
-    return {
-        "intake_queue_length": len(queue),
-        "ussd_jobs_queued": sum(job.startswith("ussd-") for job in queue),
-        "ussd_job_hashes": sum(1 for _ in client.scan_iter(match="rq:job:ussd-*", count=1000)),
-    }
+def stored_sessions(url: str) -> dict[str, int]:
+    with psycopg.connect(common.libpq(url)) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT provider_message_id)"
+            " FROM inbound_messages WHERE channel = 'ussd'"
+        ).fetchone()
+    assert row is not None
+    return {"ussd_reports_stored": int(row[0]), "distinct_sessions": int(row[1])}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -123,7 +126,7 @@ def main(argv: list[str] | None = None) -> None:
             ussd = common.run_wrk(wrk, WRK_SCRIPT, url, str(sessions_file), str(args.sessions), **load)
             print(f"wrk: GET {common.TRIVIAL} for {args.duration} s", file=sys.stderr)
             trivial = common.run_wrk(wrk, WRK_SCRIPT, base + common.TRIVIAL, **load)
-    jobs = queued_jobs(client)
+    stored = stored_sessions(args.database_url)
 
     def row(name: str, rate: float, p50: float, p99: float, errors: int | str) -> None:
         print(f"{name:<40} {rate:>9.1f} {p50:>8.2f} {p99:>8.2f} {errors:>7}")
@@ -144,14 +147,14 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"sessions: {ussd['started']} started, {ussd['completed']} completed (END), "
         f"reused: {ussd['reused']}\n"
-        f"ussd-* jobs queued on intake: {jobs['ussd_jobs_queued']} (queue length "
-        f"{jobs['intake_queue_length']}, ussd-* job hashes {jobs['ussd_job_hashes']})"
+        f"USSD reports stored: {stored['ussd_reports_stored']} "
+        f"({stored['distinct_sessions']} distinct sessions)"
     )
-    missing = ussd["completed"] - jobs["ussd_jobs_queued"]
+    missing = ussd["completed"] - stored["ussd_reports_stored"]
     if missing > 0:
-        print(f"  LOST: {missing} completed session(s) have no ussd-* job")
+        print(f"  LOST: {missing} completed session(s) have no stored report")
     elif missing < 0:
-        print(f"  {-missing} more jobs than completed sessions: last hop in flight when wrk stopped")
+        print(f"  {-missing} more reports than completed sessions: last hop in flight when wrk stopped")
 
     result = {
         "timestamp": stamp,
@@ -165,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
         "trivial": trivial,
         "target_p99_ms": TARGET_P99_MS,
         "target_met": ussd["p99_ms"] <= TARGET_P99_MS,
-        "jobs": jobs,
+        "stored": stored,
         "gunicorn_log": str(log_path),
     }  # fmt: skip
     common.write_results("ussd", stamp, result)

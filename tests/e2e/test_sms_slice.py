@@ -185,3 +185,29 @@ def test_signatures_follow_the_public_url_behind_a_proxy(
         },
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("proxy_hops", "status"), [(1, 200), (0, 401)], ids=["behind-a-proxy", "facing-the-net"]
+)
+def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(
+    services: Services, make_app: Callable[[Settings], Flask], proxy_hops: int, status: int
+) -> None:
+    """X-Forwarded-For from a client talking to gunicorn directly must not pass the AT allow-list."""
+    app = make_app(
+        replace(services.settings, proxy_hops=proxy_hops, at_allowed_networks=("196.201.214.0/24",))
+    )
+    form = {
+        "id": "ATXid_fwd",
+        "from": "+211912345678",
+        "to": "21512",
+        "text": "ARM Yei",
+        "date": "2026-11-27 03:00:00",
+    }
+    response = app.test_client().post(
+        f"/webhooks/africastalking/sms?token={services.settings.at_webhook_token}",
+        data=form,
+        headers={"X-Forwarded-For": "196.201.214.10"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
+    assert response.status_code == status

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from alerts.audit import record_event
+from alerts.audit_archive import archive_audit
+from alerts.models import utcnow
 from alerts.services import change_incident_status
 from app import migrate
 from app.bootstrap import Services
@@ -25,6 +31,30 @@ def test_migrations_go_down_to_empty_and_up_again(services: Services) -> None:
     assert migrate.current_revision(services.engine) is None
     migrate.upgrade(services.engine)
     assert migrate.schema_drift(services.engine) == []
+
+
+class TestAuditCheckpoints:
+    """0006 lets archived audit events be deleted; going back restores the refusal of every deletion."""
+
+    def test_below_0006_no_audit_event_may_be_deleted(self, services: Services) -> None:
+        with services.uow() as uow:
+            record_event(uow.session, actor="test", action="test", subject_type="test", subject_id=1)
+            uow.commit()
+        migrate.downgrade(services.engine, "0005")
+        for statement in ("DELETE FROM audit_events", "UPDATE audit_events SET actor = 'x'"):
+            with pytest.raises(DatabaseError, match="read-only"), services.engine.begin() as connection:
+                connection.execute(text(statement))
+        migrate.upgrade(services.engine)
+        assert migrate.schema_drift(services.engine) == []
+
+    def test_an_archived_trail_cannot_go_below_0006(self, services: Services, tmp_path: Path) -> None:
+        with services.uow() as uow:
+            record_event(uow.session, actor="test", action="test", subject_type="test", subject_id=1)
+            uow.commit()
+        archive_audit(utcnow() + timedelta(days=400), uow=services.uow(), directory=tmp_path)
+        with pytest.raises(RuntimeError, match="archived"):
+            migrate.downgrade(services.engine, "0005")
+        assert migrate.current_revision(services.engine) == migrate.head_revision(services.engine)
 
 
 def _walk(services: Services, report_id: int, *states: str) -> int:

@@ -1,0 +1,424 @@
+"""Nothing acknowledged is lost, nothing is doubled: a worker killed mid-job, Redis or the database
+down while messages arrive, providers replaying under load (issue #8). Real PostgreSQL and Redis;
+an outage is a TCP relay in front of them going down (tests/outage.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import random
+import signal
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
+from twilio.request_validator import RequestValidator
+from werkzeug.serving import make_server
+from werkzeug.test import TestResponse
+
+from alerts.contacts import create_network, register_monitor
+from alerts.models import InboundMessage, Report, SentMessage, StaffNotification, utcnow
+from app import jobs
+from app.bootstrap import Services
+from app.senders import recorded_key
+from app.spool import spooled
+from app.worker import drain, run_worker
+from channels.phone import pseudonymise
+from config.settings import Settings
+from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, needs_postgres, signed_twilio_post, twilio_sms
+from tests.factories import random_sid
+from tests.outage import Relay
+
+pytestmark = [
+    pytest.mark.integration,
+    needs_postgres,
+    pytest.mark.parametrize("backend_settings", ["postgres"], indirect=True),
+]
+
+PHONE = "+211912345678"
+
+
+def key_of(services: Services, phone: str = PHONE) -> str:
+    return pseudonymise(
+        phone, pepper=services.settings.pepper, default_region=services.settings.default_country
+    )
+
+
+def replies(services: Services, phone: str = PHONE) -> list[str]:
+    raw = services.queues.connection.lrange(recorded_key(key_of(services, phone)), 0, -1)
+    return [json.loads(item)["text"] for item in raw]
+
+
+def count(services: Services, model: type, *where: object) -> int:
+    with services.uow() as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def register(services: Services, phone: str = PHONE) -> None:
+    """A monitor who consented to follow-ups, so every report of hers earns a receipt."""
+    create_network(
+        "Bentiu Women Peace Monitors", country="SS", area_name=None, join_code=None, uow=services.uow()
+    )
+    register_monitor(
+        key_of(services, phone),
+        network_name="Bentiu Women Peace Monitors",
+        language="en",
+        address=phone,
+        consent_followup=True,
+        consent_callback=False,
+        home_area_name="Bentiu",
+        uow=services.uow(),
+        vault=services.vault,
+        now=utcnow(),
+    )
+
+
+def at_post(client: FlaskClient, services: Services, path: str, form: dict[str, str]) -> TestResponse:
+    query = urllib.parse.urlencode({"token": services.settings.at_webhook_token})
+    return client.post(f"/webhooks/africastalking/{path}?{query}", data=form)
+
+
+# -- a worker killed with SIGKILL in the middle of a job ------------------------------------------
+
+
+@contextlib.contextmanager
+def message_row_locked(services: Services, inbound_id: int) -> Iterator[None]:
+    """Hold the message's row, so triage blocks when it marks the message processed: mid-transaction,
+    with its report and incident already inserted."""
+    with services.engine.connect() as connection, connection.begin():
+        connection.execute(
+            text("SELECT id FROM inbound_messages WHERE id = :id FOR UPDATE"), {"id": inbound_id}
+        )
+        yield
+
+
+def waiting_on_a_lock(services: Services) -> bool:
+    with services.engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+def start_worker(app: Flask) -> multiprocessing.Process:
+    """The production worker (it forks a work horse per job) in its own session."""
+
+    def work() -> None:
+        os.setsid()
+        run_worker(app)
+
+    process = multiprocessing.get_context("fork").Process(target=work)
+    process.start()
+    return process
+
+
+def descendants(pid: int) -> list[int]:
+    children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return children + [grandchild for child in children for grandchild in descendants(child)]
+
+
+def horse_of(worker: multiprocessing.Process) -> int:
+    """RQ puts the work horse in a process group of its own."""
+    assert worker.pid is not None
+    [horse] = [pid for pid in descendants(worker.pid) if os.getpgid(pid) == pid]
+    return horse
+
+
+@pytest.mark.parametrize(
+    ("victim", "retry_intervals"),
+    [
+        ("machine", (0,)),  # worker, horse and scheduler die at once; RQ retries the job
+        ("machine", ()),  # the same with no retries left: the job fails, the sweep queues it again
+        ("horse", (0,)),  # the out-of-memory killer takes the horse; its worker sees it and retries
+    ],
+    ids=["machine-retried-by-rq", "machine-requeued-by-the-sweep", "horse-retried-by-its-worker"],
+)
+def test_a_worker_killed_mid_job_leaves_exactly_one_report(
+    backend_settings: Settings,
+    make_app: Callable[[Settings], Flask],
+    victim: str,
+    retry_intervals: tuple[int, ...],
+) -> None:
+    app = make_app(replace(backend_settings, job_retry_intervals=retry_intervals))
+    services: Services = app.extensions["dalili"]
+    register(services)
+    body = "ARM Bentiu armed men at the market"
+    assert signed_twilio_post(app.test_client(), twilio_sms(sid=random_sid(), body=body)).status_code == 200
+    with services.uow() as uow:
+        inbound_id = uow.session.scalars(select(InboundMessage.id)).one()
+
+    worker = start_worker(app)
+    assert worker.pid is not None
+    with message_row_locked(services, inbound_id):
+        wait_until(lambda: waiting_on_a_lock(services))
+        horse = horse_of(worker)
+        doomed = [horse] if victim == "horse" else [worker.pid, *descendants(worker.pid)]
+        for pid in doomed:
+            os.kill(pid, signal.SIGKILL)
+    if victim == "horse":
+        wait_until(
+            lambda: len(replies(services)) == 1
+        )  # the surviving worker ran the retry, then the receipt
+        os.killpg(worker.pid, signal.SIGTERM)
+    else:
+        worker.join()
+        wait_until(lambda: not waiting_on_a_lock(services))
+        assert count(services, Report) == 0  # the dead horse's transaction was rolled back
+        services.queues.recover_abandoned(at=time.time() + 3600)  # its heartbeat has long lapsed
+        if not retry_intervals:
+            with app.app_context():
+                assert jobs.sweep_unqueued_messages(0).queued == 1
+        assert run_worker(app, burst=True)
+    worker.join()
+
+    assert count(services, Report, Report.inbound_message_id == inbound_id) == 1
+    assert count(services, InboundMessage, InboundMessage.status == "processed") == 1
+    receipts = replies(services)
+    # A retried job still holds her sealed address; the sweep's fresh job does not, so no receipt.
+    assert len(receipts) == (1 if retry_intervals else 0)
+    assert count(services, SentMessage) == len(receipts)
+
+
+# -- Redis down while webhooks arrive ----------------------------------------------------------------
+
+
+def through_relay(url: str, relay: Relay) -> str:
+    return make_url(url).set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+
+
+@pytest.fixture
+def redis_relay(backend_settings: Settings) -> Iterator[Relay]:
+    target = make_url(backend_settings.redis_url.replace("redis://", "postgresql://", 1))
+    relay = Relay(target.host or "127.0.0.1", target.port or 6379)
+    yield relay
+    relay.down()
+
+
+@pytest.fixture
+def database_relay(backend_settings: Settings) -> Iterator[Relay]:
+    target = make_url(backend_settings.database_url)
+    relay = Relay(target.host or "127.0.0.1", target.port or 5432)
+    yield relay
+    relay.down()
+
+
+def redis_through(settings: Settings, relay: Relay) -> str:
+    db = urllib.parse.urlsplit(settings.redis_url).path or "/0"
+    return f"redis://127.0.0.1:{relay.port}{db}"
+
+
+def test_with_redis_down_messages_are_stored_acknowledged_and_queued_by_the_sweep_when_it_returns(
+    backend_settings: Settings, make_app: Callable[[Settings], Flask], redis_relay: Relay
+) -> None:
+    app = make_app(replace(backend_settings, redis_url=redis_through(backend_settings, redis_relay)))
+    services: Services = app.extensions["dalili"]
+    client = app.test_client()
+    with redis_relay.outage():
+        for body in ("ARM Bentiu armed men", "FIG Rubkona gunfire", "DIS Leer people fleeing"):
+            assert signed_twilio_post(client, twilio_sms(sid=random_sid(), body=body)).status_code == 200
+        assert client.get("/readyz").status_code == 503
+        hop = {"sessionId": "ATUid_1", "phoneNumber": PHONE, "serviceCode": "*384*1#", "text": ""}
+        assert at_post(client, services, "ussd", hop).status_code == 503  # her session lives in Redis
+    assert count(services, InboundMessage, InboundMessage.status == "received") == 3
+    assert services.queues.queues["intake"].count == 0  # Redis lost nothing: it never had them
+
+    with app.app_context():
+        sweep = jobs.sweep_unqueued_messages(0)
+    assert (sweep.waiting, sweep.queued) == (3, 3)
+    drain(app)
+    assert count(services, Report) == 3
+    assert count(services, InboundMessage, InboundMessage.status == "processed") == 3
+
+
+# -- the database down while webhooks arrive ---------------------------------------------------------
+
+
+def ussd_walk(client: FlaskClient, services: Services, session_id: str) -> str:
+    screen = ""
+    for answers in ("", "1", "1*1", "1*1*Bentiu market"):
+        form = {
+            "sessionId": session_id,
+            "phoneNumber": PHONE,
+            "networkCode": "99999",
+            "serviceCode": "*384*1#",
+            "text": answers,
+        }
+        response = at_post(client, services, "ussd", form)
+        assert response.status_code == 200
+        screen = response.text
+    return screen
+
+
+def test_with_the_database_down_messages_are_spooled_acknowledged_and_stored_once_when_it_returns(
+    backend_settings: Settings, make_app: Callable[[Settings], Flask], database_relay: Relay
+) -> None:
+    app = make_app(
+        replace(backend_settings, database_url=through_relay(backend_settings.database_url, database_relay))
+    )
+    services: Services = app.extensions["dalili"]
+    client = app.test_client()
+    register(services)
+    sms = twilio_sms(sid=random_sid(), body="ARM Bentiu armed men at the market")
+    whatsapp = twilio_sms(sid=random_sid(), body="FIG Rubkona gunfire") | {
+        "From": f"whatsapp:{PHONE}",
+        "To": "whatsapp:+14155238886",
+    }
+    at_sms = {
+        "id": "ATXid_spooled",
+        "from": PHONE,
+        "to": "21512",
+        "text": "DIS Leer",
+        "date": "2026-11-27 03:00:00",
+    }
+    with database_relay.outage():
+        assert signed_twilio_post(client, sms).status_code == 200
+        assert signed_twilio_post(client, sms).status_code == 200  # Twilio's retry of the same message
+        assert signed_twilio_post(client, whatsapp).status_code == 200
+        assert at_post(client, services, "sms", at_sms).status_code == 200
+        last_screen = ussd_walk(client, services, "ATUid_spooled")
+        assert last_screen.startswith("END ")
+        delivery = at_post(client, services, "delivery", {"id": "ATXid_x", "status": "Success"})
+        assert delivery.status_code == 503  # nothing stored: AT may retry
+        assert delivery.headers["Retry-After"] == "30"
+        assert client.get("/readyz").status_code == 503
+        assert spooled(services.queues.connection) == 5
+        # Her words and number never sit in Redis in clear.
+        for entry in services.queues.connection.lrange("dalili:spool:inbound", 0, -1):
+            assert b"Bentiu" not in entry
+            assert b"211912345678" not in entry
+
+    with app.app_context():
+        assert jobs.sweep_unqueued_messages(0).spooled == 4
+    drain(app)
+    assert spooled(services.queues.connection) == 0
+    assert count(services, InboundMessage) == 4
+    assert sorted(r.channel for r in all_reports(services)) == ["sms", "sms", "ussd", "whatsapp"]
+    ussd_ref = last_screen.rsplit(" ", 1)[-1]
+    assert ussd_ref in {r.ref for r in all_reports(services)}
+    assert len(replies(services)) == 3  # a receipt per SMS and WhatsApp message; USSD showed its own
+    with app.app_context():
+        assert jobs.sweep_unqueued_messages(0) == jobs.Sweep(0, 0, 0)
+
+
+def all_reports(services: Services) -> list[Report]:
+    with services.uow() as uow:
+        rows = list(uow.session.scalars(select(Report)))
+        uow.session.expunge_all()
+        return rows
+
+
+def test_with_the_database_and_redis_down_a_message_is_refused_and_stored_once_when_retried(
+    backend_settings: Settings,
+    make_app: Callable[[Settings], Flask],
+    database_relay: Relay,
+    redis_relay: Relay,
+) -> None:
+    settings = replace(
+        backend_settings,
+        database_url=through_relay(backend_settings.database_url, database_relay),
+        redis_url=redis_through(backend_settings, redis_relay),
+    )
+    app = make_app(settings)
+    services: Services = app.extensions["dalili"]
+    client = app.test_client()
+    sms = twilio_sms(sid=random_sid(), body="ARM Bentiu armed men")
+    with database_relay.outage(), redis_relay.outage():
+        refused = signed_twilio_post(client, sms)
+        assert refused.status_code == 503
+        assert refused.headers["Retry-After"] == "30"
+        assert "not stored" in refused.json["error"]
+    assert signed_twilio_post(client, sms).status_code == 200  # the provider's retry
+    assert signed_twilio_post(client, sms).status_code == 200
+    assert count(services, InboundMessage) == 1
+
+
+# -- provider retries and replays under load ------------------------------------------------------
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_concurrent_replays_of_every_message_store_and_answer_each_exactly_once(
+    app: Flask, services: Services, live_server: str
+) -> None:
+    messages = [
+        twilio_sms(sid=random_sid(), sender=f"+2119123{n:05d}", body=f"ARM Bentiu armed men seen {n}")
+        for n in range(150)
+    ]
+    deliveries = [m for m in messages for _ in range(3)]  # every message delivered three times
+    random.Random(8).shuffle(deliveries)
+    path = "/webhooks/twilio/sms"
+    validator = RequestValidator(TWILIO_TOKEN)
+
+    def deliver(params: dict[str, str]) -> int:
+        signature = validator.compute_signature(PUBLIC_URL + path, params)
+        return requests.post(
+            live_server + path, data=params, headers={"X-Twilio-Signature": signature}, timeout=30
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(deliver, deliveries))
+    assert statuses == [200] * len(deliveries)
+    assert count(services, InboundMessage) == len(messages)
+    assert services.queues.queues["intake"].count == len(messages)  # one triage job per message
+
+    drain(app)
+    assert count(services, Report) == len(messages)
+    assert count(services, SentMessage, SentMessage.kind == "receipt") == len(messages)
+    assert all(len(replies(services, m["From"])) == 1 for m in messages)
+
+
+def test_a_redis_that_lost_its_data_loses_no_follow_up_and_no_staff_alert(
+    app: Flask, services: Services
+) -> None:
+    """Without persistence a Redis restart empties the queues: the database says what was left undone."""
+    body = "SXV Bentiu they took two girls from the market"  # P1: the JOC and the CRSV focal point hear
+    assert signed_twilio_post(app.test_client(), twilio_sms(sid=random_sid(), body=body)).status_code == 200
+    with services.uow() as uow:
+        inbound_id = uow.session.scalars(select(InboundMessage.id)).one()
+    with app.app_context():
+        report_id = jobs.process_inbound_message(inbound_id)
+    assert report_id is not None
+    services.queues.connection.flushdb()  # the follow-up job is gone
+
+    with app.app_context():
+        assert jobs.sweep_unqueued_messages(0).follow_ups == 1
+        jobs.corroborate_and_route(report_id)  # plans the staff alerts; their jobs are lost next
+    services.queues.connection.flushdb()
+    with app.app_context():
+        sweep = jobs.sweep_unqueued_messages(0)
+    assert (sweep.follow_ups, sweep.staff_alerts) == (0, count(services, StaffNotification))
+    assert sweep.staff_alerts >= 1
+    drain(app)
+    assert count(services, StaffNotification, StaffNotification.status != "sent") == 0
+    with app.app_context():
+        assert jobs.sweep_unqueued_messages(0) == jobs.Sweep(0, 0, 0, 0, 0)
