@@ -11,6 +11,7 @@ than k reports are suppressed (R37) — k and whether points may appear follow t
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
@@ -49,6 +50,10 @@ MIN_SLICES = 5
 MAX_SLICES = 120
 GRID_KM = (1.0, 500.0)
 """Grid squares from 1 km (finer would single out homesteads) to 500 km."""
+ADMIN_LEVELS = (1, 5)
+"""Admin-1 to admin-5, the finest level of common operational datasets."""
+MIN_HALF_LIFE_DAYS = 1.0
+"""Ages are whole days; a shorter half-life would only zero the weights (or overflow computing them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +89,10 @@ class HotspotRequest:
             raise InvalidValue(f"cells must be one of {', '.join(CELL_KINDS)}")
         if self.cell_km is not None and not GRID_KM[0] <= self.cell_km <= GRID_KM[1]:
             raise InvalidValue(f"cell_km must be between {GRID_KM[0]:g} and {GRID_KM[1]:g}")
-        if self.half_life_days is not None and not self.half_life_days > 0:
-            raise InvalidValue("half_life_days must be positive")
+        if self.admin_level is not None and not ADMIN_LEVELS[0] <= self.admin_level <= ADMIN_LEVELS[1]:
+            raise InvalidValue(f"admin_level must be between {ADMIN_LEVELS[0]} and {ADMIN_LEVELS[1]}")
+        if self.half_life_days is not None and not MIN_HALF_LIFE_DAYS <= self.half_life_days < math.inf:
+            raise InvalidValue(f"half_life must be a finite number of days, at least {MIN_HALF_LIFE_DAYS:g}")
         if self.network_id is not None and not 1 <= self.network_id <= MAX_ID:
             raise InvalidValue("no such network")
         if self.slice_days is not None and not MIN_SLICES <= self.slice_count() <= MAX_SLICES:

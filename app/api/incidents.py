@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 from flask import Blueprint, request
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from alerts.errors import InvalidValue
 from alerts.messages import Viewer
@@ -45,7 +45,7 @@ from alerts.review import (
     verify,
 )
 from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, RELIABILITY_GRADES, TRIAGE_QUEUES
-from app import current_services
+from app import MAX_REQUEST_BYTES, current_services
 from app.auth import current_viewer
 from app.bootstrap import Services
 from app.jobs import enqueue_follow_ups
@@ -134,11 +134,18 @@ class Body:
 
     @classmethod
     def of_request(cls) -> Body:
+        try:
+            raw = request.get_data()
+        except RequestEntityTooLarge as exc:
+            raise RequestEntityTooLarge(f"the body must be at most {MAX_REQUEST_BYTES // 1024} kB") from exc
+        if not raw:  # no body at all, which needs no content type: the fields' own checks speak
+            return cls({})
         if not request.is_json:
             raise UnsupportedMediaType("send a JSON body with 'Content-Type: application/json'")
-        if not request.get_data():
-            return cls({})
-        data = request.get_json(silent=True)
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser goes
+            data = None
         if not isinstance(data, dict):
             raise InvalidValue("the body must be a JSON object")
         return cls(data)
@@ -161,9 +168,10 @@ class Body:
         return value
 
     def text(self, name: str, limit: int, *, required: bool = True) -> str:
-        what = f"{'a non-empty' if required else 'a'} string of at most {limit} characters"
+        what = f"{'a non-empty' if required else 'a'} string of at most {limit} characters without NUL"
         value = self._required(name, what) if required else self.data.get(name) or ""
-        if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
+        nul = isinstance(value, str) and "\x00" in value  # PostgreSQL stores no NUL
+        if not isinstance(value, str) or len(value) > limit or nul or (required and not value.strip()):
             raise InvalidValue(f"field '{name}' must be {what}")
         return value
 
@@ -177,7 +185,9 @@ class Body:
 
     def email(self, name: str) -> str | None:
         value = self._required(name, "an e-mail address, or null")
-        if value is not None and (not isinstance(value, str) or "@" not in value or len(value) > 254):
+        if value is not None and (
+            not isinstance(value, str) or "@" not in value or len(value) > 254 or CONTROL.search(value)
+        ):
             raise InvalidValue(f"field '{name}' must be an e-mail address or null")
         return value
 

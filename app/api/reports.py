@@ -6,34 +6,26 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from alerts.errors import InvalidValue
-from alerts.review import MAX_ID
+from alerts.review import MAX_ID, MAX_PAGE, PAGE
 from alerts.services import list_reports
 from app import current_services
+from app.api.incidents import Query
 from app.auth import current_viewer
 
 bp = Blueprint("reports", __name__, url_prefix="/api/reports")
 
 
-def _int_arg(name: str, default: int | None) -> int | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):  # "²".isdigit(), yet int("²") fails
-        raise InvalidValue(f"query parameter '{name}' must be a positive whole number")
-    return int(raw)
-
-
 @bp.get("")
 def index() -> dict[str, Any]:
-    services = current_services()
-    limit = _int_arg("limit", 50) or 50
+    viewer, services = current_viewer(), current_services()
+    args = Query(request.args, ("limit", "before"))
+    limit = args.whole("limit", 1, MAX_PAGE, PAGE) or PAGE
     reports = list_reports(
-        current_viewer(),
+        viewer,
         uow=services.uow(),
         taxonomy=services.taxonomy,
         limit=limit,
-        before_id=_int_arg("before", None),
+        before_id=args.whole("before", 1, MAX_ID),
     )
     next_before = reports[-1]["id"] if len(reports) == limit else None
     return {"reports": reports, "next_before": next_before}
