@@ -9,11 +9,12 @@ history whenever a review outcome changes (R20). Neither grade reads the other (
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from alerts.access import VERIFIED_STATES
@@ -34,6 +35,9 @@ from alerts.taxonomy import FALLBACK
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, PRIORITIES, REVIEWED_STATES
 
+KM_PER_DEGREE = 111.0
+"""Of latitude, and of longitude at the equator: the box only has to hold the true circle."""
+
 
 def _sighting(incident: Incident) -> Sighting:
     return Sighting(
@@ -48,6 +52,32 @@ def _sighting(incident: Incident) -> Sighting:
     )
 
 
+MAX_SUGGESTIONS = 20
+"""Suggestions kept per incident, best first: a reviewer compares a few, and a flood of reports
+from one place must not cost each new one a row per earlier one."""
+
+
+def _could_share_a_place(new: Sighting, rules: ClusterRules) -> ColumnElement[bool] | None:
+    """A cheap superset, in SQL, of the incidents `duplicate_candidates` may match by place: precise
+    points in a box around hers, or her admin-3 area. None when she has neither."""
+    places: list[ColumnElement[bool]] = []
+    if point := new.precise_point:
+        lon, lat = point
+        km = max(rules.distance_km, rules.town_distance_km)
+        dlat = km / KM_PER_DEGREE
+        dlon = km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+        places.append(
+            and_(
+                Incident.precision == 1,
+                Incident.lon.between(lon - dlon, lon + dlon),
+                Incident.lat.between(lat - dlat, lat + dlat),
+            )
+        )
+    if new.admin3_pcode:
+        places.append(Incident.areas["adm3_pcode"].as_string() == new.admin3_pcode)
+    return or_(*places) if places else None
+
+
 def suggest_duplicates(incident_id: int, *, uow: UnitOfWork, rules: ClusterRules) -> list[int]:
     """Store the open incidents this new one may duplicate, best first; return their ids (R25)."""
     with uow:
@@ -55,6 +85,9 @@ def suggest_duplicates(incident_id: int, *, uow: UnitOfWork, rules: ClusterRules
         new = _sighting(incident)
         window = timedelta(hours=rules.window_for(incident.category))
         compatible = rules.compatible_with(incident.category)
+        places = _could_share_a_place(new, rules)
+        if places is None:
+            return []  # no point and no admin-3 area: nothing to compare it with
         nearby = uow.session.scalars(
             select(Incident).where(
                 Incident.id != incident.id,
@@ -63,9 +96,10 @@ def suggest_duplicates(incident_id: int, *, uow: UnitOfWork, rules: ClusterRules
                 Incident.training.is_(incident.training),
                 Incident.category.in_(compatible),
                 Incident.first_reported_at.between(new.at - window, new.at + window),
+                places,
             )
         ).all()
-        matches = duplicate_candidates(new, [_sighting(old) for old in nearby], rules)
+        matches = duplicate_candidates(new, [_sighting(old) for old in nearby], rules)[:MAX_SUGGESTIONS]
         known = set(
             uow.session.scalars(
                 select(DuplicateSuggestion.candidate_id).where(DuplicateSuggestion.incident_id == incident.id)

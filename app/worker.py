@@ -7,12 +7,11 @@ import threading
 from typing import Any
 
 from flask import Flask
-from rq import SimpleWorker, Worker
+from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 
-from app import current_services
 from app.schedule import cron_scheduler
 
 logger = logging.getLogger(__name__)
@@ -21,8 +20,14 @@ EMBEDDED_POLL_SECONDS = 0.2
 """How often the in-process worker looks for new jobs; short enough that a reply feels immediate."""
 
 
-class AppWorker(Worker):
-    """The production worker: forks a work horse per job, as RQ intends."""
+class AppWorker(SimpleWorker):
+    """The production worker: runs each job in its own process, inside the Flask app context.
+
+    RQ's default worker forks a work horse per job; with the app loaded that fork, and the database
+    connection each horse must open anew, cost more than the job (8x slower, docs/decisions.md D16).
+    Job timeouts still hold (SIGALRM in the main thread). A job that takes the process down is
+    retried as an abandoned job once its heartbeat (timeout + 60 s) lapses: see the sweep.
+    """
 
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -30,26 +35,16 @@ class AppWorker(Worker):
 
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
-            # The horse is a fresh fork: never reuse the parent's pooled database connections.
-            current_services().engine.dispose(close=False)
             return bool(super().perform_job(job, queue, *args, **kwargs))
 
 
-class EmbeddedWorker(SimpleWorker):
-    """Runs the same jobs in a thread of the web process: no fork, no signals, thread timeouts."""
+class EmbeddedWorker(AppWorker):
+    """Runs the same jobs in a thread of the web process: no signals, thread timeouts."""
 
     death_penalty_class = TimerDeathPenalty
 
-    def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.app = app
-
     def _install_signal_handlers(self) -> None:
         """Signal handlers belong to the main thread, which the web server owns."""
-
-    def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
-        with self.app.app_context():
-            return bool(super().perform_job(job, queue, *args, **kwargs))
 
 
 def _queues(app: Flask) -> list[Queue]:

@@ -71,7 +71,7 @@ def test_a_failed_job_is_retried_later_with_back_off(
 
 @needs_postgres
 @pytest.mark.parametrize("backend_settings", ["postgres"], indirect=True)
-def test_the_production_worker_forks_and_runs_jobs_in_the_app_context(app: Flask, services: Services) -> None:
+def test_the_production_worker_runs_jobs_in_the_app_context(app: Flask, services: Services) -> None:
     jobs.enqueue_processing(services, inbound(services, "FIG Malakal gunfire"))
     assert run_worker(app, burst=True)
     with services.uow() as uow:
