@@ -332,14 +332,20 @@ def sweep_unqueued_messages(older_than_seconds: int = 60) -> Sweep:
     )
     cutoff = utcnow() - timedelta(seconds=older_than_seconds)
     waiting = messages_waiting_since(cutoff, uow=services.uow())
-    queued = sum(requeue_processing(services, inbound_id) for inbound_id in waiting)
-    follow_ups = sum(
-        _requeue(services, "triage", f"follow-up-{report_id}", corroborate_and_route, report_id)
-        for report_id in reports_waiting_for_follow_up(cutoff, uow=services.uow())
+    queued = _requeue(services, "intake", "inbound-", process_inbound_message, waiting, None)
+    follow_ups = _requeue(
+        services,
+        "triage",
+        "follow-up-",
+        corroborate_and_route,
+        reports_waiting_for_follow_up(cutoff, uow=services.uow()),
     )
-    staff_alerts = sum(
-        _requeue(services, "notify", f"staff-alert-{alert_id}", send_staff_alert, alert_id)
-        for alert_id in staff_alerts_waiting_since(cutoff, uow=services.uow())
+    staff_alerts = _requeue(
+        services,
+        "notify",
+        "staff-alert-",
+        send_staff_alert,
+        staff_alerts_waiting_since(cutoff, uow=services.uow()),
     )
     return Sweep(spooled, len(waiting), queued, follow_ups, staff_alerts)
 
@@ -354,11 +360,15 @@ def _store(services: Services, record: RecordInbound, sealed_reply: str | None) 
 
 def requeue_processing(services: Services, inbound_id: int) -> bool:
     """Queue a stored message again unless its job is still pending; True when queued."""
-    return _requeue(services, "intake", f"inbound-{inbound_id}", process_inbound_message, inbound_id, None)
+    return _requeue(services, "intake", "inbound-", process_inbound_message, [inbound_id], None) == 1
 
 
-def _requeue(services: Services, queue: str, job_id: str, func: Callable[..., object], *args: object) -> bool:
-    if services.queues.is_pending(queue, job_id):
-        return False
-    services.queues.enqueue(queue, func, *args, job_id=job_id)
-    return True
+def _requeue(
+    services: Services, queue: str, prefix: str, func: Callable[..., object], ids: list[int], *extra: object
+) -> int:
+    """Queue ``func(id, *extra)`` as job ``prefix + id`` for each id whose job is not pending."""
+    pending = services.queues.pending_ids(queue) if ids else set()
+    missing = [i for i in ids if f"{prefix}{i}" not in pending]
+    for i in missing:
+        services.queues.enqueue(queue, func, i, *extra, job_id=f"{prefix}{i}")
+    return len(missing)

@@ -27,8 +27,8 @@ def explode(reason: str) -> None:
     raise RuntimeError(reason)
 
 
-def test_the_four_named_queues_exist(services: Services) -> None:
-    assert tuple(services.queues.queues) == QUEUE_NAMES == ("intake", "triage", "notify", "maintenance")
+def test_the_four_named_queues_exist_most_urgent_first(services: Services) -> None:
+    assert tuple(services.queues.queues) == QUEUE_NAMES == ("intake", "maintenance", "triage", "notify")
 
 
 def test_a_swept_message_is_not_queued_twice_while_its_job_is_pending(services: Services) -> None:
