@@ -252,7 +252,7 @@ def scheduler_command() -> None:
     """Enqueue the periodic jobs (escalation, sweep, retention) on Redis; run one per deployment."""
     if current_services().settings.embedded_queue:
         raise click.ClickException("DALILI_REDIS_URL is not set: `dalili serve` schedules the embedded queue")
-    schedule.cron_scheduler(current_services().queues.connection).start()  # type: ignore[no-untyped-call]  # reason: rq leaves start() unannotated
+    schedule.run_cron(current_services().queues.connection)
 
 
 @main.group("jobs")

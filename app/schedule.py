@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
 from app import jobs
+
+logger = logging.getLogger(__name__)
 
 ESCALATION_INTERVAL_SECONDS = 60
 """How often overdue incidents are looked for: well inside the shortest deadline (P1, 15 min)."""
 SWEEP_INTERVAL_SECONDS = 60
 """How often stored messages that never reached the queue (Redis was down) are queued again."""
+RECONNECT_SECONDS = 5
+"""Pause before a worker or the cron scheduler that lost Redis starts again."""
 RETENTION_INTERVAL_SECONDS = 3600
 """How often retention runs: raw content outlives its period by an hour at most, and an hourly
 backlog is a batch or two (R31)."""
@@ -40,6 +46,22 @@ def cron_scheduler(connection: Redis) -> CronScheduler:
         job_timeout=AUDIT_ARCHIVE_TIMEOUT_SECONDS,
     )
     return scheduler
+
+
+def run_cron(connection: Redis) -> None:
+    """`dalili scheduler`: RQ's cron scheduler, started again whenever it loses Redis (RQ's exits),
+    until it is stopped (SIGTERM or Ctrl-C)."""
+    while True:
+        try:
+            cron_scheduler(connection).start()  # type: ignore[no-untyped-call]  # reason: rq leaves start() unannotated
+            return
+        except RedisError as exc:
+            logger.error(
+                "cron scheduler lost Redis (%s); starting again in %s s",
+                type(exc).__name__,
+                RECONNECT_SECONDS,
+            )
+            time.sleep(RECONNECT_SECONDS)
 
 
 def run_in_thread(connection: Redis, stop: threading.Event) -> threading.Thread:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from flask import Flask
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 
-from app.schedule import cron_scheduler
+from app.schedule import RECONNECT_SECONDS, cron_scheduler
 
 logger = logging.getLogger(__name__)
 
@@ -32,10 +34,15 @@ class AppWorker(SimpleWorker):
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.app = app
+        self.asked_to_stop = False
 
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
             return bool(super().perform_job(job, queue, *args, **kwargs))
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.asked_to_stop = True  # SIGTERM or SIGINT: a warm shutdown, not a lost connection
+        super().request_stop(signum, frame)  # type: ignore[no-untyped-call]  # reason: rq leaves it unannotated
 
 
 class EmbeddedWorker(AppWorker):
@@ -53,10 +60,23 @@ def _queues(app: Flask) -> list[Queue]:
 
 
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
-    """Work the named queues on Redis with the scheduler (retries and scheduled jobs)."""
+    """Work the named queues on Redis with the scheduler (retries and scheduled jobs).
+
+    RQ's worker quits when Redis goes away in the middle of a job; this one starts again once
+    Redis answers (the job itself is recovered by the sweep), and stops only when asked to.
+    """
     services = app.extensions["dalili"]
-    worker = AppWorker(_queues(app), connection=services.queues.connection, app=app)
-    return worker.work(burst=burst, with_scheduler=True)
+    while True:
+        worker = AppWorker(_queues(app), connection=services.queues.connection, app=app)
+        try:
+            worked = worker.work(burst=burst, with_scheduler=True)
+        except RedisError as exc:  # its teardown could not reach Redis either
+            logger.error("worker lost Redis (%s)", type(exc).__name__)
+            worked = False
+        if burst or worker.asked_to_stop:
+            return worked
+        logger.error("worker stopped unasked; starting again in %s s", RECONNECT_SECONDS)
+        time.sleep(RECONNECT_SECONDS)
 
 
 def drain(app: Flask) -> bool:

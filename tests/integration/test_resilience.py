@@ -5,7 +5,6 @@ an outage is a TCP relay in front of them going down (tests/outage.py)."""
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing
 import os
 import random
@@ -26,18 +25,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 from werkzeug.serving import make_server
-from werkzeug.test import TestResponse
 
-from alerts.contacts import create_network, register_monitor
-from alerts.models import InboundMessage, Report, SentMessage, StaffNotification, utcnow
+from alerts.models import InboundMessage, Report, SentMessage, StaffNotification
 from app import jobs
 from app.bootstrap import Services
-from app.senders import recorded_key
 from app.spool import spooled
 from app.worker import drain, run_worker
-from channels.phone import pseudonymise
 from config.settings import Settings
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, needs_postgres, signed_twilio_post, twilio_sms
+from tests.e2e.test_channels import PHONE, at_post, register, replies, reports
 from tests.factories import random_sid
 from tests.outage import Relay
 
@@ -46,19 +42,6 @@ pytestmark = [
     needs_postgres,
     pytest.mark.parametrize("backend_settings", ["postgres"], indirect=True),
 ]
-
-PHONE = "+211912345678"
-
-
-def key_of(services: Services, phone: str = PHONE) -> str:
-    return pseudonymise(
-        phone, pepper=services.settings.pepper, default_region=services.settings.default_country
-    )
-
-
-def replies(services: Services, phone: str = PHONE) -> list[str]:
-    raw = services.queues.connection.lrange(recorded_key(key_of(services, phone)), 0, -1)
-    return [json.loads(item)["text"] for item in raw]
 
 
 def count(services: Services, model: type, *where: object) -> int:
@@ -71,30 +54,6 @@ def wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
-
-
-def register(services: Services, phone: str = PHONE) -> None:
-    """A monitor who consented to follow-ups, so every report of hers earns a receipt."""
-    create_network(
-        "Bentiu Women Peace Monitors", country="SS", area_name=None, join_code=None, uow=services.uow()
-    )
-    register_monitor(
-        key_of(services, phone),
-        network_name="Bentiu Women Peace Monitors",
-        language="en",
-        address=phone,
-        consent_followup=True,
-        consent_callback=False,
-        home_area_name="Bentiu",
-        uow=services.uow(),
-        vault=services.vault,
-        now=utcnow(),
-    )
-
-
-def at_post(client: FlaskClient, services: Services, path: str, form: dict[str, str]) -> TestResponse:
-    query = urllib.parse.urlencode({"token": services.settings.at_webhook_token})
-    return client.post(f"/webhooks/africastalking/{path}?{query}", data=form)
 
 
 # -- a worker killed with SIGKILL in the middle of a job ------------------------------------------
@@ -147,7 +106,7 @@ def test_a_worker_killed_mid_job_leaves_exactly_one_report(
 ) -> None:
     app = make_app(replace(backend_settings, job_retry_intervals=retry_intervals))
     services: Services = app.extensions["dalili"]
-    register(services)
+    register(services, callbacks=False)
     body = "ARM Bentiu armed men at the market"
     assert signed_twilio_post(app.test_client(), twilio_sms(sid=random_sid(), body=body)).status_code == 200
     with services.uow() as uow:
@@ -255,7 +214,7 @@ def test_with_the_database_down_messages_are_spooled_acknowledged_and_stored_onc
     )
     services: Services = app.extensions["dalili"]
     client = app.test_client()
-    register(services)
+    register(services, callbacks=False)
     sms = twilio_sms(sid=random_sid(), body="ARM Bentiu armed men at the market")
     whatsapp = twilio_sms(sid=random_sid(), body="FIG Rubkona gunfire") | {
         "From": f"whatsapp:{PHONE}",
@@ -290,19 +249,12 @@ def test_with_the_database_down_messages_are_spooled_acknowledged_and_stored_onc
     drain(app)
     assert spooled(services.queues.connection) == 0
     assert count(services, InboundMessage) == 4
-    assert sorted(r.channel for r in all_reports(services)) == ["sms", "sms", "ussd", "whatsapp"]
+    assert sorted(r.channel for r in reports(services)) == ["sms", "sms", "ussd", "whatsapp"]
     ussd_ref = last_screen.rsplit(" ", 1)[-1]
-    assert ussd_ref in {r.ref for r in all_reports(services)}
+    assert ussd_ref in {r.ref for r in reports(services)}
     assert len(replies(services)) == 3  # a receipt per SMS and WhatsApp message; USSD showed its own
     with app.app_context():
         assert jobs.sweep_unqueued_messages(0) == jobs.Sweep(0, 0, 0)
-
-
-def all_reports(services: Services) -> list[Report]:
-    with services.uow() as uow:
-        rows = list(uow.session.scalars(select(Report)))
-        uow.session.expunge_all()
-        return rows
 
 
 def test_with_the_database_and_redis_down_a_message_is_refused_and_stored_once_when_retried(
@@ -397,3 +349,39 @@ def test_a_redis_that_lost_its_data_loses_no_follow_up_and_no_staff_alert(
     assert count(services, StaffNotification, StaffNotification.status != "sent") == 0
     with app.app_context():
         assert jobs.sweep_unqueued_messages(0) == jobs.Sweep(0, 0, 0, 0, 0)
+
+
+# -- workers and the cron scheduler outlive a Redis outage ------------------------------------------
+
+
+def test_a_worker_that_loses_redis_mid_job_starts_again_and_its_job_is_recovered(
+    backend_settings: Settings, make_app: Callable[[Settings], Flask], redis_relay: Relay
+) -> None:
+    settings = replace(
+        backend_settings, redis_url=redis_through(backend_settings, redis_relay), job_retry_intervals=(0,)
+    )
+    app = make_app(settings)
+    services: Services = app.extensions["dalili"]
+    register(services, callbacks=False)
+    body = "ARM Bentiu armed men at the market"
+    assert signed_twilio_post(app.test_client(), twilio_sms(sid=random_sid(), body=body)).status_code == 200
+    with services.uow() as uow:
+        inbound_id = uow.session.scalars(select(InboundMessage.id)).one()
+
+    worker = start_worker(app)
+    with message_row_locked(services, inbound_id):
+        wait_until(lambda: waiting_on_a_lock(services))
+        redis_relay.down()  # the job will find Redis gone when it queues her receipt
+    wait_until(lambda: count(services, Report) == 1)
+    time.sleep(1)  # RQ's worker gives up on the job and quits; ours waits for Redis
+    redis_relay.up()
+    services.queues.recover_abandoned(at=time.time() + 3600)  # the job never reached its end
+    wait_until(lambda: len(replies(services)) == 1, seconds=60)  # the same worker process, started again
+    assert worker.is_alive()
+    assert worker.pid is not None
+    os.kill(worker.pid, signal.SIGTERM)  # asked to stop, it stops
+    worker.join(30)
+    assert worker.exitcode == 0
+    for pid in descendants(worker.pid) if worker.is_alive() else []:
+        os.kill(pid, signal.SIGKILL)
+    assert count(services, Report) == 1
