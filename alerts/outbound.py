@@ -40,6 +40,8 @@ class PlannedReply:
     ref: str
     training: bool
     last_whatsapp_at: datetime | None
+    resumed: bool = False
+    """Reserved earlier by a run that did not get as far as queuing it."""
 
 
 REPLIES_AFTER_OPT_OUT = frozenset({"stopped"})
@@ -65,7 +67,11 @@ def plan_reply(
         if kind == "receipt" and report is None:
             return "no report for this message yet"
         key = f"{kind}:inbound:{inbound_id}"
-        if uow.session.scalar(select(SentMessage.id).where(SentMessage.idempotency_key == key)):
+        reserved = uow.session.scalar(select(SentMessage).where(SentMessage.idempotency_key == key))
+        if reserved is not None:
+            # Reserved by a run that died before its send job was queued: this retry queues it.
+            if reserved.provider_message_id is None and reserved.status == "accepted":
+                return _plan(reserved, report.ref if report else "", reporter.last_whatsapp_at, resumed=True)
             return "already sent"
         sent = SentMessage(
             idempotency_key=key,
@@ -79,18 +85,25 @@ def plan_reply(
         )
         uow.session.add(sent)
         uow.session.flush()
-        plan = PlannedReply(
-            sent.id,
-            kind,
-            reporter.language,
-            message.channel,
-            message.provider,
-            report.ref if report else "",
-            message.training,
-            reporter.last_whatsapp_at,
-        )
+        plan = _plan(sent, report.ref if report else "", reporter.last_whatsapp_at)
         uow.commit()
     return plan
+
+
+def _plan(
+    sent: SentMessage, ref: str, last_whatsapp_at: datetime | None, *, resumed: bool = False
+) -> PlannedReply:
+    return PlannedReply(
+        sent.id,
+        sent.kind,
+        sent.language,
+        sent.channel,
+        sent.provider,
+        ref,
+        sent.training,
+        last_whatsapp_at,
+        resumed,
+    )
 
 
 def record_sent(sent_id: int, *, provider_message_id: str, status: str, uow: UnitOfWork) -> None:
@@ -185,13 +198,4 @@ def load_reply(sent_id: int, *, uow: UnitOfWork) -> PlannedReply | None:
         if row is None or row[0].provider_message_id is not None:
             return None
         sent, last_whatsapp_at, ref = row
-        return PlannedReply(
-            sent.id,
-            sent.kind,
-            sent.language,
-            sent.channel,
-            sent.provider,
-            ref or "",
-            sent.training,
-            last_whatsapp_at,
-        )
+        return _plan(sent, ref or "", last_whatsapp_at)

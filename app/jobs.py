@@ -115,7 +115,10 @@ def _queue_reply(services: Services, inbound_id: int, kind: str, sealed_reply: s
     if isinstance(plan, str):
         logger.info("no %s for inbound %s: %s", kind, inbound_id, plan)
         return
-    services.queues.enqueue("notify", send_reply, plan.sent_id, sealed_reply, job_id=f"reply-{plan.sent_id}")
+    job_id = f"reply-{plan.sent_id}"
+    if plan.resumed and services.queues.is_pending("notify", job_id):
+        return  # reserved and queued by the run this one retries
+    services.queues.enqueue("notify", send_reply, plan.sent_id, sealed_reply, job_id=job_id)
 
 
 def send_reply(sent_id: int, sealed_reply: str) -> None:

@@ -8,11 +8,13 @@ from typing import Any
 import fakeredis
 from redis import Redis
 from rq import Queue, Retry
+from rq.job import JobStatus
 
 QUEUE_NAMES = ("intake", "maintenance", "triage", "notify")
 """Named queues, most urgent first: a worker always drains intake before the rest. Maintenance (the
 minute's sweep and escalation, short) comes next, so neither waits behind a backlog of follow-ups:
 that is when overdue incidents and lost jobs most need them."""
+PENDING = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 REDIS_TIMEOUT_SECONDS = 5
 """A hung Redis must not hang a webhook (Twilio gives up after 15 s) or /readyz. RQ's worker raises
 its own connection's read timeout above its blocking dequeue (`Worker._set_connection`)."""
@@ -40,6 +42,11 @@ class JobQueues:
         with self.connection.pipeline() as pipe:
             self.queues[queue].enqueue(func, *args, job_id=job_id, retry=self._retry(), pipeline=pipe)
             pipe.execute()
+
+    def is_pending(self, queue: str, job_id: str) -> bool:
+        """True while a job with this id waits, runs or waits for its next retry."""
+        job = self.queues[queue].fetch_job(job_id)
+        return job is not None and job.get_status() in PENDING
 
     def pending_ids(self, queue: str) -> set[str]:
         """Ids of the jobs that wait, run or wait for a retry on this queue, in four round trips:

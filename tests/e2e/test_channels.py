@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
 from alerts.contacts import create_network, register_monitor
@@ -23,6 +24,7 @@ from alerts.models import (
     UssdSession,
     utcnow,
 )
+from app import jobs
 from app.bootstrap import Services
 from app.senders import recorded_key
 from app.worker import drain
@@ -100,6 +102,33 @@ class TestReceiptsAndKeywords:
         with services.uow() as uow:
             [sent] = uow.session.scalars(select(SentMessage)).all()
             assert (sent.kind, sent.status, sent.report_id) == ("receipt", "delivered", report.id)
+
+    def test_a_receipt_reserved_by_a_run_that_died_is_sent_once_by_its_retry(
+        self, app: Flask, client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sms(client, "ARM Bentiu armed men at the market")
+        with services.uow() as uow:
+            inbound_id = uow.session.scalars(select(InboundMessage.id)).one()
+        sealed = services.vault.seal(PHONE)
+        enqueue = services.queues.enqueue
+
+        def redis_gone_for_replies(queue: str, func: Any, *args: Any, job_id: str) -> None:
+            if queue == "notify":
+                raise RedisConnectionError("connection reset")
+            enqueue(queue, func, *args, job_id=job_id)
+
+        monkeypatch.setattr(services.queues, "enqueue", redis_gone_for_replies)
+        with app.app_context(), pytest.raises(RedisConnectionError):  # reserved, then died
+            jobs.process_inbound_message(inbound_id, sealed)
+        monkeypatch.undo()
+        with app.app_context():
+            jobs.process_inbound_message(inbound_id, sealed)  # RQ's retry
+            jobs.process_inbound_message(inbound_id, sealed)  # and one more: nothing new
+        drain(app)
+        [report] = reports(services)
+        assert replies(services) == [f"Thanks, received. Ref {report.ref}"]
+        with services.uow() as uow:
+            assert len(uow.session.scalars(select(SentMessage)).all()) == 1
 
     def test_stop_is_confirmed_once_and_then_nothing_more_is_sent(
         self, app: Flask, client: FlaskClient, services: Services
