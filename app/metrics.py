@@ -34,6 +34,7 @@ from alerts.models import InboundMessage, utcnow
 from alerts.vocabulary import INBOUND_STATUSES
 from app import current_services
 from app.bootstrap import Services
+from app.spool import SPOOL_KEY, UNREADABLE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,8 @@ class DaliliCollector(Collector):
         yield up
         if queues is not None:
             yield from _queue_families(queues)
+        if (spool := self._spool_figures()) is not None:
+            yield spool
         if intake is not None:
             yield from _intake_families(intake)
 
@@ -192,6 +195,25 @@ class DaliliCollector(Collector):
             )
             for i, name in enumerate(queues)
         ]
+
+    def _spool_figures(self) -> Metric | None:
+        """Messages taken while the database was down, waiting for the sweep to store them (D15)."""
+        try:
+            with self._services.queues.connection.pipeline(transaction=False) as pipe:
+                pipe.llen(SPOOL_KEY)
+                pipe.llen(UNREADABLE_KEY)
+                waiting, unreadable = pipe.execute()
+        except RedisError:
+            return None
+        family = GaugeMetricFamily(
+            "dalili_spool_messages",
+            "Messages acknowledged while the database was down: waiting for the sweep to store them, or "
+            "set aside because no vault key opens them.",
+            labels=["state"],
+        )
+        family.add_metric(["waiting"], waiting)
+        family.add_metric(["unreadable"], unreadable)
+        return family
 
     def _intake_figures(self) -> IntakeFigures | None:
         now = utcnow()

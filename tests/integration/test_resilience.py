@@ -239,6 +239,9 @@ def test_with_the_database_down_messages_are_spooled_acknowledged_and_stored_onc
         assert delivery.headers["Retry-After"] == "30"
         assert client.get("/readyz").status_code == 503
         assert spooled(services.queues.connection) == 5
+        metrics = client.get("/metrics").text
+        assert 'dalili_spool_messages{state="waiting"} 5.0' in metrics
+        assert 'dalili_up{component="database"} 0.0' in metrics
         # Her words and number never sit in Redis in clear.
         for entry in services.queues.connection.lrange("dalili:spool:inbound", 0, -1):
             assert b"Bentiu" not in entry
