@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from alerts.access import VERIFIED_STATES
@@ -57,25 +57,47 @@ MAX_SUGGESTIONS = 20
 from one place must not cost each new one a row per earlier one."""
 
 
-def _could_share_a_place(new: Sighting, rules: ClusterRules) -> ColumnElement[bool] | None:
-    """A cheap superset, in SQL, of the incidents `duplicate_candidates` may match by place: precise
-    points in a box around hers, or her admin-3 area. None when she has neither."""
-    places: list[ColumnElement[bool]] = []
+NEAREST_IN_TIME = 200
+"""Precise incidents read from the box around her point, nearest in time first: in a crowded place
+the best 20 by distance are sought among these, not among every pin of the day."""
+
+
+def _nearby(session: Session, incident: Incident, new: Sighting, rules: ClusterRules) -> list[Incident]:
+    """What `duplicate_candidates` may match, read with limits: precise points in a box around hers,
+    and incidents of her admin-3 area nearest in time on either side (all it keeps of them)."""
+    window = timedelta(hours=rules.window_for(incident.category))
+    common = select(Incident).where(
+        Incident.id != incident.id,
+        Incident.status.in_(OPEN_STATES),
+        Incident.merged_into_id.is_(None),
+        Incident.training.is_(incident.training),
+        Incident.category.in_(rules.compatible_with(incident.category)),
+        Incident.first_reported_at.between(new.at - window, new.at + window),
+    )
+    found: list[Incident] = []
     if point := new.precise_point:
         lon, lat = point
         km = max(rules.distance_km, rules.town_distance_km)
         dlat = km / KM_PER_DEGREE
         dlon = km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        places.append(
-            and_(
-                Incident.precision == 1,
-                Incident.lon.between(lon - dlon, lon + dlon),
-                Incident.lat.between(lat - dlat, lat + dlat),
-            )
+        box = common.where(
+            Incident.precision == 1,
+            Incident.lon.between(lon - dlon, lon + dlon),
+            Incident.lat.between(lat - dlat, lat + dlat),
         )
+        found += _nearest_in_time(session, box, new.at, NEAREST_IN_TIME)
     if new.admin3_pcode:
-        places.append(Incident.areas["adm3_pcode"].as_string() == new.admin3_pcode)
-    return or_(*places) if places else None
+        same_area = common.where(Incident.areas["adm3_pcode"].as_string() == new.admin3_pcode)
+        if point:  # two precise points are compared by distance alone
+            same_area = same_area.where(Incident.precision.is_distinct_from(1))
+        found += _nearest_in_time(session, same_area, new.at, MAX_SUGGESTIONS)
+    return found
+
+
+def _nearest_in_time(session: Session, query: Select[Incident], at: datetime, limit: int) -> list[Incident]:
+    earlier = query.where(Incident.first_reported_at <= at).order_by(Incident.first_reported_at.desc())
+    later = query.where(Incident.first_reported_at > at).order_by(Incident.first_reported_at)
+    return [*session.scalars(earlier.limit(limit)), *session.scalars(later.limit(limit))]
 
 
 def suggest_duplicates(incident_id: int, *, uow: UnitOfWork, rules: ClusterRules) -> list[int]:
@@ -83,22 +105,7 @@ def suggest_duplicates(incident_id: int, *, uow: UnitOfWork, rules: ClusterRules
     with uow:
         incident = _incident(uow.session, incident_id)
         new = _sighting(incident)
-        window = timedelta(hours=rules.window_for(incident.category))
-        compatible = rules.compatible_with(incident.category)
-        places = _could_share_a_place(new, rules)
-        if places is None:
-            return []  # no point and no admin-3 area: nothing to compare it with
-        nearby = uow.session.scalars(
-            select(Incident).where(
-                Incident.id != incident.id,
-                Incident.status.in_(OPEN_STATES),
-                Incident.merged_into_id.is_(None),
-                Incident.training.is_(incident.training),
-                Incident.category.in_(compatible),
-                Incident.first_reported_at.between(new.at - window, new.at + window),
-                places,
-            )
-        ).all()
+        nearby = _nearby(uow.session, incident, new, rules)
         matches = duplicate_candidates(new, [_sighting(old) for old in nearby], rules)[:MAX_SUGGESTIONS]
         known = set(
             uow.session.scalars(
