@@ -60,7 +60,7 @@ def write_sessions(path: Path, count: int, seed: int = 2026) -> dict[str, str]:
     with path.open("w") as out:
         for number in rng.sample(range(10**8), count):
             phone, kind, town = f"+2119{number:08d}", rng.choice(KINDS), rng.choice(TOWNS)
-            category, when = rng.choice("123456789"), rng.choice("123")
+            category, when = rng.choice("12345789"), rng.choice("123")  # 6, Election, opens a sub-menu
             if kind == "new":
                 answers = [category, when, town]
             else:
