@@ -100,17 +100,22 @@ def descendants(pid: int) -> list[int]:
     return children + [grandchild for child in children for grandchild in descendants(child)]
 
 
-@pytest.mark.parametrize("retry_intervals", [(0,), ()], ids=["retried-by-rq", "requeued-by-the-sweep"])
-def test_a_worker_killed_mid_job_leaves_exactly_one_report(
-    backend_settings: Settings, make_app: Callable[[Settings], Flask], retry_intervals: tuple[int, ...]
-) -> None:
-    app = make_app(replace(backend_settings, job_retry_intervals=retry_intervals))
+def a_monitor_reported(app: Flask) -> tuple[Services, int]:
+    """A registered monitor's SMS, stored and queued: the app's services and the message's id."""
     services: Services = app.extensions["dalili"]
     register(services, callbacks=False)
     body = "ARM Bentiu armed men at the market"
     assert signed_twilio_post(app.test_client(), twilio_sms(sid=random_sid(), body=body)).status_code == 200
     with services.uow() as uow:
-        inbound_id = uow.session.scalars(select(InboundMessage.id)).one()
+        return services, uow.session.scalars(select(InboundMessage.id)).one()
+
+
+@pytest.mark.parametrize("retry_intervals", [(0,), ()], ids=["retried-by-rq", "requeued-by-the-sweep"])
+def test_a_worker_killed_mid_job_leaves_exactly_one_report(
+    backend_settings: Settings, make_app: Callable[[Settings], Flask], retry_intervals: tuple[int, ...]
+) -> None:
+    app = make_app(replace(backend_settings, job_retry_intervals=retry_intervals))
+    services, inbound_id = a_monitor_reported(app)
 
     worker = start_worker(app)
     assert worker.pid is not None
@@ -364,12 +369,7 @@ def test_a_worker_that_loses_redis_mid_job_starts_again_and_its_job_is_recovered
         backend_settings, redis_url=redis_through(backend_settings, redis_relay), job_retry_intervals=(0,)
     )
     app = make_app(settings)
-    services: Services = app.extensions["dalili"]
-    register(services, callbacks=False)
-    body = "ARM Bentiu armed men at the market"
-    assert signed_twilio_post(app.test_client(), twilio_sms(sid=random_sid(), body=body)).status_code == 200
-    with services.uow() as uow:
-        inbound_id = uow.session.scalars(select(InboundMessage.id)).one()
+    services, inbound_id = a_monitor_reported(app)
 
     worker = start_worker(app)
     with message_row_locked(services, inbound_id):
@@ -385,6 +385,4 @@ def test_a_worker_that_loses_redis_mid_job_starts_again_and_its_job_is_recovered
     os.kill(worker.pid, signal.SIGTERM)  # asked to stop, it stops
     worker.join(30)
     assert worker.exitcode == 0
-    for pid in descendants(worker.pid) if worker.is_alive() else []:
-        os.kill(pid, signal.SIGKILL)
     assert count(services, Report) == 1
