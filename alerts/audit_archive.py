@@ -43,7 +43,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.orm import Session
 
-from alerts.audit import GENESIS, follows, live_start, record_event
+from alerts.audit import GENESIS, ChainKey, live_start, record_event, session_key
 from alerts.errors import AlertsError, InvalidValue
 from alerts.models import AuditCheckpoint, AuditEvent
 from alerts.unit_of_work import UnitOfWork
@@ -96,6 +96,8 @@ class _Range:
     prev_hash: str
     first: int
     through: int
+    chain: ChainKey
+    """How they are checked once written."""
 
 
 def archive_audit(
@@ -105,8 +107,12 @@ def archive_audit(
     older_than_days: int = AUDIT_DAYS,
     directory: Path,
     dry_run: bool = False,
+    unkeyed_through: int = 0,
 ) -> Archived:
-    """Move events recorded before ``now - older_than_days`` to archive files; idempotent per ``now``."""
+    """Move events recorded before ``now - older_than_days`` to archive files; idempotent per ``now``.
+
+    Events up to ``unkeyed_through`` may carry the plain hash of a trail from before the audit key.
+    """
     cutoff = _cutoff(now, older_than_days)
     if dry_run:
         with uow:
@@ -116,14 +122,14 @@ def archive_audit(
     deleted = _delete_archived(uow)  # what a run that crashed after its checkpoint left
     with uow:  # the run's own events wait for the next run, whatever the clock says
         newest = uow.session.scalar(select(func.max(AuditEvent.id))) or 0
-    if _next_range(uow, cutoff, newest) is None:
+    if _next_range(uow, cutoff, newest, unkeyed_through) is None:
         return Archived(deleted=deleted)
     directory.mkdir(parents=True, exist_ok=True)
     files: list[str] = []
     events = 0
     with _one_run_at_a_time(directory):
         _remove_unrecorded(uow, directory)
-        while (chunk := _next_range(uow, cutoff, newest)) is not None:
+        while (chunk := _next_range(uow, cutoff, newest, unkeyed_through)) is not None:
             checkpoint = _write(uow, directory, chunk, now)
             _record(uow, checkpoint, chunk, cutoff, older_than_days)
             deleted += _delete_archived(uow)
@@ -173,7 +179,7 @@ def delete_expired_archives(
     return expired
 
 
-def verify_archive(path: Path, checkpoint: AuditCheckpoint, *, prev_hash: str) -> str | None:
+def verify_archive(path: Path, checkpoint: AuditCheckpoint, *, prev_hash: str, chain: ChainKey) -> str | None:
     """Why the file at ``path`` is not the archive ``checkpoint`` recorded, or None when it is.
 
     Its events must chain one onto the other from ``prev_hash`` (the previous checkpoint's hash,
@@ -182,7 +188,7 @@ def verify_archive(path: Path, checkpoint: AuditCheckpoint, *, prev_hash: str) -
     count, last = 0, None
     try:
         for event in _read(path):
-            if not follows(event, prev_hash):
+            if not chain.follows(event, prev_hash):
                 return f"event {event.id} breaks the chain"
             count, last, prev_hash = count + 1, event.id, event.hash
     except (OSError, EOFError, zlib.error, ValueError, TypeError, KeyError) as error:
@@ -197,7 +203,9 @@ def verify_archive(path: Path, checkpoint: AuditCheckpoint, *, prev_hash: str) -
     return None
 
 
-def verify_archives(now: datetime, *, uow: UnitOfWork, directory: Path, archive_days: int) -> ArchiveCheck:
+def verify_archives(
+    now: datetime, *, uow: UnitOfWork, directory: Path, archive_days: int, unkeyed_through: int = 0
+) -> ArchiveCheck:
     """Check every recorded archive in chain order, each starting where the one before ended.
 
     With ``verify_chain`` this covers the whole history, archived and live. A file missing before
@@ -207,6 +215,7 @@ def verify_archives(now: datetime, *, uow: UnitOfWork, directory: Path, archive_
     verified, expired, problems = 0, 0, []
     prev_hash = GENESIS
     with uow:
+        chain = session_key(uow.session, unkeyed_through=unkeyed_through)
         for checkpoint in uow.session.scalars(
             select(AuditCheckpoint).order_by(AuditCheckpoint.through_event_id)
         ):
@@ -216,7 +225,7 @@ def verify_archives(now: datetime, *, uow: UnitOfWork, directory: Path, archive_
                     expired += 1
                 else:
                     problems.append(f"{checkpoint.archive_file}: missing")
-            elif problem := verify_archive(path, checkpoint, prev_hash=prev_hash):
+            elif problem := verify_archive(path, checkpoint, prev_hash=prev_hash, chain=chain):
                 problems.append(f"{checkpoint.archive_file}: {problem}")
             else:
                 verified += 1
@@ -239,13 +248,14 @@ def _due(session: Session, after: int, cutoff: datetime) -> Select[int]:
     return due if first_kept is None else due.where(AuditEvent.id < first_kept)
 
 
-def _next_range(uow: UnitOfWork, cutoff: datetime, newest: int) -> _Range | None:
+def _next_range(uow: UnitOfWork, cutoff: datetime, newest: int, unkeyed_through: int) -> _Range | None:
     with uow:
         after, prev_hash = live_start(uow.session)
         due = _due(uow.session, after, cutoff).where(AuditEvent.id <= newest)
         chunk = due.order_by(AuditEvent.id).limit(FILE_EVENTS).subquery()
         first, through = uow.session.execute(select(func.min(chunk.c.id), func.max(chunk.c.id))).one()
-    return None if first is None else _Range(after, prev_hash, first, through)
+        chain = session_key(uow.session, unkeyed_through=unkeyed_through)
+    return None if first is None else _Range(after, prev_hash, first, through, chain)
 
 
 def _write(uow: UnitOfWork, directory: Path, chunk: _Range, now: datetime) -> AuditCheckpoint:
@@ -270,7 +280,7 @@ def _write(uow: UnitOfWork, directory: Path, chunk: _Range, now: datetime) -> Au
             archive_sha256=_sha256(temporary),
             created_at=now,
         )
-        problem = verify_archive(temporary, checkpoint, prev_hash=chunk.prev_hash)
+        problem = verify_archive(temporary, checkpoint, prev_hash=chunk.prev_hash, chain=chunk.chain)
         if problem:
             raise ArchiveNotVerified(f"{name}: {problem}")
         temporary.replace(directory / name)

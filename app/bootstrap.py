@@ -131,7 +131,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=make_session_factory(engine, audit_key=settings.audit_key),
         queues=queues,
         taxonomy=taxonomy,
         classifier=build_classifier(settings.default_country, taxonomy),

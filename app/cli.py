@@ -11,8 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from rq.registry import FailedJobRegistry
 
 from alerts.accounts import create_api_token, create_user, enable_totp
-from alerts.audit import verify_chain
-from alerts.audit_archive import verify_archives
+from alerts.audit_anchor import TrailNotVerified, seal_unkeyed, verify_trail, write_anchor
 from alerts.contacts import create_network, register_monitor
 from alerts.errors import AlertsError
 from alerts.models import utcnow
@@ -43,9 +42,17 @@ def db() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the latest)."""
-    engine = current_services().engine
+    services = current_services()
+    engine = services.engine
     migrate.upgrade(engine, revision)
     click.echo(f"database at revision {migrate.current_revision(engine)} ({engine.url.get_backend_name()})")
+    try:
+        seal = seal_unkeyed(utcnow(), uow=services.uow(), directory=Path(services.settings.audit_anchor_dir))
+    except TrailNotVerified as exc:  # the deployment goes on; `dalili audit verify` keeps failing
+        click.echo(f"audit trail NOT sealed, it does not verify: {exc}", err=True)
+        return
+    if seal is not None:
+        click.echo(f"audit events up to {seal.event_id} predate DALILI_AUDIT_KEY: sealed, keyed from here on")
 
 
 @db.command("downgrade")
@@ -334,22 +341,24 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check that no audit event was altered or removed, live or in an archive file."""
-    services = current_services()
-    with services.uow() as uow:
-        broken = verify_chain(uow.session)
-    if broken is not None:
-        raise click.ClickException(f"audit chain broken at event {broken}")
-    archives = verify_archives(
-        utcnow(),
+    """Check that no audit event was altered or removed, live or in an archive file, against the
+    audit key and the anchors; then anchor the trail as it is."""
+    services, now = current_services(), utcnow()
+    settings = services.settings
+    anchors = Path(settings.audit_anchor_dir)
+    check = verify_trail(
+        now,
         uow=services.uow(),
-        directory=Path(services.settings.audit_archive_dir),
-        archive_days=services.settings.audit_archive_days,
+        anchor_dir=anchors,
+        archive_dir=Path(settings.audit_archive_dir),
+        archive_days=settings.audit_archive_days,
     )
-    for problem in archives.problems:
-        click.echo(f"archive {problem}", err=True)
-    if archives.problems:
-        raise click.ClickException(f"{len(archives.problems)} audit archive(s) failed verification")
+    for problem in check.problems:
+        click.echo(f"audit {problem}", err=True)
+    if check.problems:
+        raise click.ClickException(f"the audit trail failed verification ({len(check.problems)} problem(s))")
+    write_anchor(now, uow=services.uow(), directory=anchors)
+    archives = check.archives
     click.echo(
         f"audit chain intact; {archives.verified} archive(s) verified, "
         f"{archives.expired} deleted after DALILI_AUDIT_ARCHIVE_DAYS"

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts import audit
+
 CONNECT_TIMEOUT_SECONDS = 5
 
 
@@ -41,5 +43,6 @@ def make_engine(database_url: str) -> Engine:
     )
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, audit_key: str) -> sessionmaker[Session]:
+    """Sessions that carry the audit key: every audit event is keyed with it (alerts/audit.py)."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={audit.KEY: audit_key.encode()})

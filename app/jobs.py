@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
 
+from alerts.audit_anchor import read_anchors, unkeyed_through, write_anchor
 from alerts.audit_archive import archive_audit, delete_expired_archives
 from alerts.contacts import join_network, reporter_profile, set_language, stop_messages, withdraw
 from alerts.corroboration import suggest_duplicates
@@ -231,12 +232,18 @@ def enforce_retention(dry_run: bool = False) -> dict[str, int]:
 
 def archive_audit_trail(dry_run: bool = False) -> dict[str, int]:
     """Periodic (app/schedule.py): archive audit events past DALILI_AUDIT_DAYS and delete archive files
-    past DALILI_AUDIT_ARCHIVE_DAYS, both audited (R30, R31). ``dry_run`` counts only."""
+    past DALILI_AUDIT_ARCHIVE_DAYS, both audited (R30, R31), then anchor the trail.
+    ``dry_run`` counts only."""
     services, now = current_services(), utcnow()
     settings = services.settings
-    directory = Path(settings.audit_archive_dir)
+    directory, anchors = Path(settings.audit_archive_dir), Path(settings.audit_anchor_dir)
     archived = archive_audit(
-        now, uow=services.uow(), older_than_days=settings.audit_days, directory=directory, dry_run=dry_run
+        now,
+        uow=services.uow(),
+        older_than_days=settings.audit_days,
+        directory=directory,
+        dry_run=dry_run,
+        unkeyed_through=unkeyed_through(read_anchors(anchors)),
     )
     deleted = delete_expired_archives(
         now,
@@ -245,12 +252,22 @@ def archive_audit_trail(dry_run: bool = False) -> dict[str, int]:
         directory=directory,
         dry_run=dry_run,
     )
+    if not dry_run:
+        write_anchor(now, uow=services.uow(), directory=anchors)
     return {
         "events_archived": archived.events,
         "archive_files": len(archived.files),
         "events_deleted": archived.deleted,
         "archives_deleted": len(deleted),
     }
+
+
+def anchor_audit_trail() -> bool:
+    """Periodic (app/schedule.py): write the newest audit event's id and hash outside the database,
+    so that deleting events after it shows (R30). True when the trail moved on since the last one."""
+    services = current_services()
+    anchors = Path(services.settings.audit_anchor_dir)
+    return write_anchor(utcnow(), uow=services.uow(), directory=anchors) is not None
 
 
 def _alert_staff(services: Services, incident_id: int, event: str) -> None:

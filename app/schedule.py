@@ -25,6 +25,9 @@ RETENTION_INTERVAL_SECONDS = 3600
 backlog is a batch or two (R31)."""
 AUDIT_ARCHIVE_INTERVAL_SECONDS = 86400
 """How often the audit trail is archived: daily, one small file a day (R30, R31)."""
+AUDIT_ANCHOR_INTERVAL_SECONDS = 300
+"""How often the newest audit event is anchored outside the database: deleting events recorded
+before the latest anchor shows in `dalili audit verify`, so this bounds what a truncation can hide."""
 AUDIT_ARCHIVE_TIMEOUT_SECONDS = 3600
 """Room for a first run over years of trail; a killed run loses nothing and the next one goes on."""
 
@@ -39,6 +42,9 @@ def cron_scheduler(connection: Redis) -> CronScheduler:
         jobs.sweep_unqueued_messages, queue_name="maintenance", interval=SWEEP_INTERVAL_SECONDS
     )
     scheduler.register(jobs.enforce_retention, queue_name="maintenance", interval=RETENTION_INTERVAL_SECONDS)
+    scheduler.register(
+        jobs.anchor_audit_trail, queue_name="maintenance", interval=AUDIT_ANCHOR_INTERVAL_SECONDS
+    )
     scheduler.register(
         jobs.archive_audit_trail,
         queue_name="maintenance",

@@ -16,6 +16,7 @@ DEVELOPMENT_SECRETS = {
     "vault_keys": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
     "twilio_auth_token": "dev-twilio-auth-token",
     "at_webhook_token": "dev-at-webhook-token",
+    "audit_key": "dev-audit-key-not-for-production",
 }
 """Secrets a development install runs with so that `make run` needs no set-up.
 
@@ -75,6 +76,12 @@ class Settings:
     claim to reach it, after which the trail (which names staff) is itself data kept too long."""
     audit_archive_dir: str = str(DEFAULT_INSTANCE_PATH / "audit-archive")
     """Folder of the audit archive files (gzip JSON lines); back it up with the database."""
+    audit_key: str = DEVELOPMENT_SECRETS["audit_key"]
+    """HMAC key of the audit chain (R30): kept out of the database, so whoever can write the table
+    still cannot rewrite an event and recompute the hashes after it."""
+    audit_anchor_dir: str = str(DEFAULT_INSTANCE_PATH / "audit-anchors")
+    """Folder of the append-only anchor file (the newest audit event's id and hash, every few
+    minutes): put it where the database's users cannot write, and back it up apart from it."""
     ussd_resume_seconds: int = 600
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30

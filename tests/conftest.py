@@ -53,6 +53,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         twilio_auth_token=TWILIO_TOKEN,
         job_retry_intervals=(),
         log_level="WARNING",
+        audit_archive_dir=str(tmp_path / "audit-archive"),
+        audit_anchor_dir=str(tmp_path / "audit-anchors"),
     )
     return replace(base, **overrides)
 

@@ -42,6 +42,7 @@ from app import migrate
 from app.database import make_engine, make_session_factory
 from bench import common
 from bench.dashboard.load import load, vacuum_analyze
+from config.settings import Settings
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/dalili_bench_dashboard"
 TARGET_MS = 150.0
@@ -166,7 +167,7 @@ def explain(engine: Engine, statement: str, parameters: Any) -> dict[str, Any]:
 
 def measure(engine: Engine, statements: Statements, page: Page, runs: int) -> dict[str, Any]:
     """Time PAGE RUNS times after the warm-ups, then explain the SQL it sends."""
-    sessions = make_session_factory(engine)
+    sessions = make_session_factory(engine, audit_key=Settings().audit_key)
     for _ in range(WARMUPS):
         server_time(sessions, statements, page)
     samples, waits = [], []

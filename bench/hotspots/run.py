@@ -42,6 +42,7 @@ from alerts.unit_of_work import UnitOfWork
 from app import migrate
 from app.database import make_engine, make_session_factory
 from bench import common
+from config.settings import Settings
 from geo.patrol_map import render_patrol_map
 from geo.types import AreaAssignment
 
@@ -151,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
         engine.dispose()
         load(args.database_url, args.incidents, args.seed, now)
     engine = make_engine(args.database_url)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_key=Settings().audit_key)
     rules = load_hotspot_rules()
     layers = NoLayers()
 

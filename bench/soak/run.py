@@ -85,7 +85,7 @@ def register_monitors(database_url: str, settings: Settings, fleet: Fleet) -> tu
     rng = random.Random(SEED)
     phones = [f"+2119{number:08d}" for number in rng.sample(range(10**8), PHONES)]
     engine = make_engine(database_url)
-    session_factory = make_session_factory(engine)
+    session_factory = make_session_factory(engine, audit_key=settings.audit_key)
     create_network(NETWORK, country="SS", area_name="Bentiu", join_code=None, uow=UnitOfWork(session_factory))
     vault, homes = Vault(settings.vault_keys), {}
     for phone in phones[:MONITORS]:

@@ -120,6 +120,11 @@ def chain_intact(services: Services) -> bool:
         return verify_chain(uow.session) is None
 
 
+def chain(services: Services) -> audit.ChainKey:
+    with services.uow() as uow:
+        return audit.session_key(uow.session)
+
+
 def check(services: Services, directory: Path, now: datetime = NOW) -> ArchiveCheck:
     return verify_archives(now, uow=services.uow(), directory=directory, archive_days=ARCHIVE_DAYS)
 
@@ -279,7 +284,7 @@ class TestTamperEvidence:
         tamper(directory / name)
 
         [checkpoint] = checkpoints(services)
-        problem = verify_archive(directory / name, checkpoint, prev_hash=audit.GENESIS)
+        problem = verify_archive(directory / name, checkpoint, prev_hash=audit.GENESIS, chain=chain(services))
         assert problem is not None
         assert reason in problem
         assert check(services, directory).problems == (f"{name}: {problem}",)
@@ -292,7 +297,12 @@ class TestTamperEvidence:
         recorded(services, clock, NOW, 2)
         archive(services, clock, directory, NOW + timedelta(days=400))
         _, second = checkpoints(services)
-        assert verify_archive(directory / second.archive_file, second, prev_hash=audit.GENESIS) is not None
+        assert (
+            verify_archive(
+                directory / second.archive_file, second, prev_hash=audit.GENESIS, chain=chain(services)
+            )
+            is not None
+        )
 
     def test_a_tampered_live_row_is_detected(self, services: Services, clock: Clock, directory: Path) -> None:
         recorded(services, clock, OLD, 2)

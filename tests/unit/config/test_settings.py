@@ -13,6 +13,7 @@ PRODUCTION = {
     "DALILI_VAULT_KEYS": "k" * 44,
     "DALILI_TWILIO_AUTH_TOKEN": "t" * 32,
     "DALILI_AT_WEBHOOK_TOKEN": "a" * 32,
+    "DALILI_AUDIT_KEY": "h" * 32,
     "DALILI_PUBLIC_URL": "https://dalili.example.org",
 }
 
