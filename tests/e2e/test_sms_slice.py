@@ -169,7 +169,9 @@ def test_health_and_readiness(client: FlaskClient) -> None:
 def test_signatures_follow_the_public_url_behind_a_proxy(
     services: Services, make_app: Callable[[Settings], Flask]
 ) -> None:
-    proxied = make_app(replace(services.settings, public_url="https://dalili.mission.example/ingress"))
+    proxied = make_app(
+        replace(services.settings, public_url="https://dalili.mission.example/ingress", proxy_hops=1)
+    )
     client = proxied.test_client()
     params = twilio_sms(sid=random_sid())
     signature = RequestValidator("test-twilio-token").compute_signature(
@@ -211,3 +213,21 @@ def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(
         environ_base={"REMOTE_ADDR": "203.0.113.7"},
     )
     assert response.status_code == status
+
+
+def test_by_default_a_client_cannot_rotate_forwarded_addresses_past_the_rate_limit(
+    services: Services, make_app: Callable[[Settings], Flask]
+) -> None:
+    """The Procfile binds 0.0.0.0: unless a proxy is configured, X-Forwarded-For is the client's own word."""
+    assert services.settings.proxy_hops == Settings().proxy_hops  # the test deployment keeps the default
+    app = make_app(replace(services.settings, source_rate_limit=2))
+    client, token = app.test_client(), services.settings.at_webhook_token
+    statuses = [
+        client.post(
+            f"/webhooks/africastalking/sms?token={token}",
+            data={"id": f"ATXid_rot{n}", "from": "+211912345678", "to": "21512", "text": "ARM Yei"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]
