@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from alerts.audit import record_event
 from alerts.errors import InvalidValue
-from alerts.models import ContactVaultEntry, Network, Report, Reporter
+from alerts.models import BodyNumber, ContactVaultEntry, Network, Report, Reporter
 from alerts.retention import VAULT_DAYS
 from alerts.unit_of_work import UnitOfWork
 from alerts.vault import Vault
@@ -114,7 +114,8 @@ def stop_messages(reporter_key: str, *, uow: UnitOfWork) -> None:
 
 
 def withdraw(reporter_key: str, *, uow: UnitOfWork, now: datetime) -> None:
-    """Panic word: stop all messages, erase her contact data, mark her past reports (R33)."""
+    """Panic word: stop all messages, erase her contact data (her number, and the numbers she wrote
+    in her messages), mark her past reports (R33)."""
     with uow:
         reporter = uow.session.get(Reporter, reporter_key)
         if reporter is None:
@@ -125,6 +126,7 @@ def withdraw(reporter_key: str, *, uow: UnitOfWork, now: datetime) -> None:
         entry = uow.session.get(ContactVaultEntry, reporter_key)
         if entry is not None:
             uow.session.delete(entry)
+        uow.session.execute(delete(BodyNumber).where(BodyNumber.reporter_key == reporter_key))
         for report in uow.session.scalars(select(Report).where(Report.reporter_key == reporter_key)):
             report.flags = report.flags | {"reporter_withdrew_contact": True}
         record_event(

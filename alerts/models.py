@@ -178,6 +178,27 @@ class ContactVaultEntry(Base):
     expires_at: Mapped[datetime]
 
 
+class BodyNumber(Base):
+    """A phone number she wrote in a message, encrypted; the message holds ``[number n]`` instead.
+
+    Kept like her own number in the contact vault: erased by her panic word, deleted at
+    ``expires_at`` (R28, R31, R33; alerts/body_numbers.py).
+    """
+
+    __tablename__ = "body_numbers"
+    __table_args__ = (UniqueConstraint("inbound_message_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    inbound_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))
+    reporter_key: Mapped[str | None] = mapped_column(
+        ForeignKey("reporters.key", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(SmallInteger)
+    """``n`` of its placeholder ``[number n]``."""
+    ciphertext: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+
+
 class InboundMessage(Base):
     """What a provider delivered, committed before it is acknowledged."""
 

@@ -5,7 +5,8 @@
   pin, media references) and ``payload`` (the provider's fields) are erased, but the row stays:
   its ``(provider, provider_message_id)`` is what turns a provider's late replay into a duplicate
   instead of a second report (exactly-once), and follow-ups still need its channel and reporter key.
-- **Contact-vault entries** whose ``expires_at`` has passed are deleted.
+- **Contact-vault entries** (her number, and the numbers she wrote in messages) whose ``expires_at``
+  has passed are deleted.
 
 Work goes in batches of ``BATCH`` rows, each batch its own short transaction, so a first run over a
 large backlog never holds the SQLite write lock or PostgreSQL row locks for long (intake, and a
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from alerts.audit import record_event
 from alerts.errors import InvalidValue
-from alerts.models import ContactVaultEntry, InboundMessage
+from alerts.models import BodyNumber, ContactVaultEntry, InboundMessage
 from alerts.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -107,9 +108,8 @@ def retention_due(
         count = uow.session.scalar
         return RetentionResult(
             messages_erased=count(select(func.count()).where(*_raw_message_due(cutoff))) or 0,
-            vault_entries_deleted=count(select(func.count()).where(ContactVaultEntry.expires_at <= now)) or 0,
-            vault_entries_shortened=count(select(func.count()).where(ContactVaultEntry.expires_at > ceiling))
-            or 0,
+            vault_entries_deleted=_vault_count(uow.session, lambda table: table.expires_at <= now),
+            vault_entries_shortened=_vault_count(uow.session, lambda table: table.expires_at > ceiling),
         )
 
 
@@ -170,38 +170,39 @@ def _in_batches(uow: UnitOfWork, batch: Callable[[Session], int]) -> int:
             return total
 
 
-def _vault_keys(session: Session, *where: ColumnElement[bool]) -> list[str]:
-    return list(
-        session.scalars(
-            select(ContactVaultEntry.reporter_key)
-            .where(*where)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
+VAULTS = ((ContactVaultEntry, ContactVaultEntry.reporter_key), (BodyNumber, BodyNumber.id))
+"""Sealed contact data and the key of its rows: her number, and the numbers she wrote in messages."""
+
+
+def _vault_count(session: Session, where: Callable[[Any], ColumnElement[bool]]) -> int:
+    return sum(session.scalar(select(func.count()).where(where(table))) or 0 for table, _ in VAULTS)
+
+
+def _vault_batch(
+    session: Session, where: Callable[[Any], ColumnElement[bool]], change: Callable[[Any], Any]
+) -> int:
+    """Apply ``change(table)`` (an update or delete) to up to ``BATCH`` rows of each vault table."""
+    done = 0
+    for table, key in VAULTS:
+        keys = list(
+            session.scalars(select(key).where(where(table)).limit(BATCH).with_for_update(skip_locked=True))
         )
-    )
+        if keys:
+            session.execute(change(table).where(key.in_(keys)).execution_options(synchronize_session=False))
+        done += len(keys)
+    return done
 
 
 def _shorten_vault(session: Session, ceiling: datetime) -> int:
-    keys = _vault_keys(session, ContactVaultEntry.expires_at > ceiling)
-    if keys:
-        session.execute(
-            update(ContactVaultEntry)
-            .where(ContactVaultEntry.reporter_key.in_(keys))
-            .values(expires_at=ceiling)
-            .execution_options(synchronize_session=False)
-        )
-    return len(keys)
+    return _vault_batch(
+        session,
+        lambda table: table.expires_at > ceiling,
+        lambda table: update(table).values(expires_at=ceiling),
+    )
 
 
 def _delete_vault(session: Session, now: datetime) -> int:
-    keys = _vault_keys(session, ContactVaultEntry.expires_at <= now)
-    if keys:
-        session.execute(
-            delete(ContactVaultEntry)
-            .where(ContactVaultEntry.reporter_key.in_(keys))
-            .execution_options(synchronize_session=False)
-        )
-    return len(keys)
+    return _vault_batch(session, lambda table: table.expires_at <= now, delete)
 
 
 def _details(

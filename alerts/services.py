@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, bindparam, select, update
+from sqlalchemy import Connection, Insert, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,11 +24,21 @@ from alerts.access import (
     can_see_reporter,
 )
 from alerts.audit import record_event
+from alerts.body_numbers import NumberSeal, mask_numbers, may_hold_a_number
 from alerts.classify import Classifier
 from alerts.corroboration import refresh_credibility, refresh_reliability, reporters_of
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
-from alerts.models import ContactVaultEntry, InboundMessage, Incident, Network, Report, Reporter, utcnow
+from alerts.models import (
+    BodyNumber,
+    ContactVaultEntry,
+    InboundMessage,
+    Incident,
+    Network,
+    Report,
+    Reporter,
+    utcnow,
+)
 from alerts.ports import Places
 from alerts.priority import assign_priority
 from alerts.retention import VAULT_DAYS
@@ -93,8 +103,11 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
-    """Store an inbound message exactly once; a provider retry returns the first copy."""
+def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork, seal: NumberSeal) -> InboundReceipt:
+    """Store an inbound message exactly once; a provider retry returns the first copy.
+
+    Phone numbers she wrote are stored only sealed, ``[number n]`` in their place (body_numbers.py).
+    """
     values: dict[str, Any] = {
         "provider": cmd.provider,
         "channel": cmd.channel,
@@ -110,6 +123,12 @@ def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
     values = _storable(values)
     with uow:
         connection = uow.session.connection()
+        numbers: tuple[str, ...] = ()
+        if may_hold_a_number(values["content"]):
+            masked = mask_numbers(
+                values["content"], values["payload"], _regions(connection, cmd.reporter_key, seal)
+            )
+            values["content"], values["payload"], numbers = masked.content, masked.payload, masked.numbers
         statements = _intake_statements(connection.dialect.name)
         if cmd.reporter_key and statements.new_message_and_reporter is not None:
             values["new_reporter_key"] = cmd.reporter_key
@@ -127,8 +146,36 @@ def record_inbound(cmd: RecordInbound, *, uow: UnitOfWork) -> InboundReceipt:
             )
             assert existing is not None  # the conflict that skipped the insert is this row
             return InboundReceipt(existing, created=False)
+        if numbers:
+            expires_at = cmd.received_at + timedelta(days=seal.days)
+            connection.execute(
+                insert(BodyNumber),
+                [
+                    {
+                        "inbound_message_id": inserted,
+                        "reporter_key": cmd.reporter_key,
+                        "position": position,
+                        "ciphertext": seal.vault.seal(number),
+                        "expires_at": expires_at,
+                    }
+                    for position, number in enumerate(numbers, start=1)
+                ],
+            )
         uow.commit()
     return InboundReceipt(inserted, created=True)
+
+
+def _regions(connection: Connection, reporter_key: str | None, seal: NumberSeal) -> tuple[str, ...]:
+    """Where a number she wrote without a country code is local: her network's country, then the
+    deployment's."""
+    country = None
+    if reporter_key:
+        country = connection.scalar(
+            select(Network.country)
+            .join(Reporter, Reporter.network_id == Network.id)
+            .where(Reporter.key == reporter_key)
+        )
+    return tuple(dict.fromkeys(region for region in (country, seal.default_region) if region))
 
 
 def new_ref() -> str:

@@ -8,7 +8,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.bootstrap import Services, build_services
-from config.logging import configure_logging
+from config.logging import accepted_request_id, configure_logging
 from config.settings import Settings
 
 MAX_REQUEST_BYTES = 64 * 1024
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.before_request
     def assign_request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id", "")[:64] or secrets.token_hex(8)
+        g.request_id = accepted_request_id(request.headers.get("X-Request-Id", "")) or secrets.token_hex(8)
 
     from app import errors, health, metrics, simulator, webhooks
     from app.api import hotspots, incidents, reports

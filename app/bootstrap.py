@@ -12,6 +12,7 @@ import geopandas as gpd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.body_numbers import NumberSeal
 from alerts.classify import Classifier, build_classifier
 from alerts.clustering import ClusterRules, default_cluster_rules, load_cluster_rules
 from alerts.hotspot_rules import DEFAULT_HOTSPOT_RULES, HotspotRules, load_hotspot_rules
@@ -120,6 +121,11 @@ class Services:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory)
+
+    @property
+    def number_seal(self) -> NumberSeal:
+        """How intake seals the numbers she writes in a message (alerts/body_numbers.py)."""
+        return NumberSeal(self.vault, self.settings.default_country, self.settings.vault_days)
 
 
 def build_services(settings: Settings) -> Services:

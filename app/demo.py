@@ -276,6 +276,7 @@ def load(
                 payload={"generator": "dalili demo", "seed": seed},
             ),
             uow=services.uow(),
+            seal=services.number_seal,
         )
         if not receipt.created:
             continue

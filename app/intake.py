@@ -76,7 +76,7 @@ def receive(
     )
     sealed = services.vault.seal(reply_to) if reply_to else None
     try:
-        receipt = record_inbound(record, uow=services.uow())
+        receipt = record_inbound(record, uow=services.uow(), seal=services.number_seal)
     except DATABASE_UNREACHABLE as exc:
         try:
             spool_inbound(services.queues.connection, services.vault, record, sealed)

@@ -372,7 +372,7 @@ def sweep_unqueued_messages(older_than_seconds: int = 60) -> Sweep:
 
 def _store(services: Services, record: RecordInbound, sealed_reply: str | None) -> bool:
     """Store a spooled message and queue its triage; False if it was stored before."""
-    receipt = record_inbound(record, uow=services.uow())
+    receipt = record_inbound(record, uow=services.uow(), seal=services.number_seal)
     if receipt.created and record.status == "received":
         enqueue_processing(services, receipt.inbound_id, sealed_reply)
     return receipt.created

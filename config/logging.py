@@ -1,4 +1,4 @@
-"""Logging set-up: request and job ids on every record, and no phone numbers in any line."""
+"""Logging set-up: request and job ids on every record, and no phone number or secret in any line."""
 
 from __future__ import annotations
 
@@ -6,13 +6,42 @@ import logging
 import logging.config
 import re
 
+from gunicorn import glogging
+
 from config.settings import Settings
 
-PHONE_LIKE = re.compile(r"\+\d[\d\s-]{6,}\d|\b\d{8,15}\b")
-"""An international number (with or without separators) or a run of 8-15 digits.
+PHONE_LIKE = re.compile(r"(?:\+|%2[Bb])\d(?:[\d\s-]|%20){6,}\d|\b\d{8,15}\b")
+"""An international number (with or without separators, ``+`` written or URL-encoded) or a run of
+8-15 digits.
 
 Dates, times and IP addresses are left alone, so log lines stay readable.
 """
+
+SECRET_PARAMETER = re.compile(
+    r"(?i)(?<![\w-])(token|access_token|api_?key|key|password|secret|signature|"
+    r"phone|phone_?number|msisdn|from|to|number)=[^&\s\"']*"
+)
+"""A query or form parameter whose value is a secret or a number, however it is written: Africa's
+Talking authenticates with ``?token=``, the simulator asks for ``?phone=``."""
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+NUMBER_LIKE_ID = re.compile(r"\d{7,}")
+"""Seven digits in a row, once separators are dropped: enough of a phone number to refuse as an id."""
+
+
+def redact(line: str) -> str:
+    """The line with secret parameters' values and anything shaped like a phone number masked."""
+    return PHONE_LIKE.sub("[redacted]", SECRET_PARAMETER.sub(r"\1=[redacted]", line))
+
+
+def accepted_request_id(header: str) -> str | None:
+    """A caller's ``X-Request-Id`` if it is a well-formed id; None for anything else (a number, text).
+
+    The id is printed on every line of the request, where no filter can tell it from a number.
+    """
+    if REQUEST_ID.fullmatch(header) and not NUMBER_LIKE_ID.search(re.sub(r"[._-]", "", header)):
+        return header
+    return None
 
 
 class ContextFilter(logging.Filter):
@@ -28,15 +57,29 @@ class ContextFilter(logging.Filter):
         return True
 
 
-class RedactPhoneNumbers(logging.Filter):
-    """Mask anything shaped like a phone number: a last line of defence for R27."""
+class RedactSecrets(logging.Filter):
+    """Mask phone numbers and secret parameters in the message: a last line of defence for R27."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = PHONE_LIKE.sub("[redacted]", message)
+        redacted = redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
         return True
+
+
+class GunicornLogger(glogging.Logger):  # type: ignore[misc]  # reason: gunicorn ships no type hints
+    """Gunicorn's logger with its access and error lines redacted: a request line holds the query
+    (``?token=``, ``?phone=``) and gunicorn writes it before the app sees the request.
+
+    The Procfile starts gunicorn with ``--logger-class config.logging.GunicornLogger``.
+    """
+
+    def setup(self, cfg: object) -> None:
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactSecrets) for f in log.filters):
+                log.addFilter(RedactSecrets())
 
 
 def configure_logging(settings: Settings) -> None:
@@ -47,7 +90,7 @@ def configure_logging(settings: Settings) -> None:
             "disable_existing_loggers": False,
             "filters": {
                 "context": {"()": ContextFilter},
-                "redact": {"()": RedactPhoneNumbers},
+                "redact": {"()": RedactSecrets},
             },
             "formatters": {
                 "plain": {

@@ -86,11 +86,12 @@ class Settings:
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30
     """Messages per reporter per minute triaged at once; more are stored and held for review."""
-    proxy_hops: int = 1
+    proxy_hops: int = 0
     """Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted (the last
-    hop each appended). 0 when gunicorn faces the network itself: a client could otherwise name any
-    address and slip past the Africa's Talking allow-list, the webhook rate limit and the sign-in
-    throttle."""
+    hop each appended). None by default, as the Procfile binds gunicorn to every interface: a trusted
+    header a client can write would let her name any address and slip past the Africa's Talking
+    allow-list, the webhook rate limit and the sign-in throttle. Set it to the number of proxies
+    only when every request reaches gunicorn through them."""
     source_rate_limit: int = 60000
     """Webhook requests per source address per minute before answering 429: a flood guard set well
     above what one provider gateway sends (1,000 a second)."""

@@ -88,6 +88,7 @@ def inbound(
             training=training,
         ),
         uow=services.uow(),
+        seal=services.number_seal,
     )
     return receipt.inbound_id
 

@@ -72,6 +72,7 @@ def _store(services: Services, entries: list[dict[str, Any]], count: int, days: 
                 payload={},
             ),
             uow=services.uow(),
+            seal=services.number_seal,
         )
         ids.append(receipt.inbound_id)
     return ids

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from alerts.contacts import create_network, register_monitor
 from alerts.models import (
+    BodyNumber,
     ContactVaultEntry,
     InboundMessage,
     Report,
@@ -156,6 +157,20 @@ class TestReceiptsAndKeywords:
         with services.uow() as uow:
             assert uow.session.get(ContactVaultEntry, withdrawn.key) is None
         assert reports(services)[0].flags["reporter_withdrew_contact"] is True
+
+    def test_the_panic_word_erases_the_numbers_she_wrote(
+        self, app: Flask, client: FlaskClient, services: Services
+    ) -> None:
+        register(services)
+        sms(client, "FIG Bentiu gunfire, my sister is on 0955 123 456")
+        drain(app)
+        with services.uow() as uow:
+            assert len(uow.session.scalars(select(BodyNumber)).all()) == 1
+        sms(client, "mama")
+        drain(app)
+        with services.uow() as uow:
+            assert uow.session.scalars(select(BodyNumber)).all() == []
+        assert reports(services)[0].text == "FIG Bentiu gunfire, my sister is on [number 1]"
 
     def test_a_language_change_is_answered_in_the_new_language(
         self, app: Flask, client: FlaskClient, services: Services

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 from twilio.request_validator import RequestValidator
 
-from alerts.models import InboundMessage
+from alerts.models import Base, BodyNumber, InboundMessage
 from app import jobs
 from app.bootstrap import Services
 from app.worker import drain
@@ -82,6 +82,26 @@ def test_no_raw_phone_number_is_stored_or_logged(
             dump = repr(rows)
             assert "912345678" not in dump, table
     assert "912345678" not in caplog.text
+
+
+def test_a_number_she_writes_is_sealed_and_a_reviewer_reads_a_placeholder(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    """A number in her words identifies her as surely as her sender address (R27, R28)."""
+    body = "FIG Bentiu gunfire, call me on 0955 123 456 or +211 977 654 321"
+    signed_twilio_post(client, twilio_sms(sender=SENDER, body=body))
+    drain(app)
+    [report] = client.get("/api/reports", headers=bearer(services, "triage_reviewer")).json["reports"]
+    assert report["text"] == "FIG Bentiu gunfire, call me on [number 1] or [number 2]"
+    assert (report["category"], report["place_name"]) == ("FIG", "Bentiu")  # triage reads the rest
+    with services.engine.connect() as connection:
+        for table in Base.metadata.sorted_tables:
+            dump = repr(connection.execute(select(table)).all())
+            for written in ("955123456", "955 123 456", "977654321", "977 654 321"):
+                assert written not in dump, table.name
+    with services.uow() as uow:
+        sealed = uow.session.scalars(select(BodyNumber).order_by(BodyNumber.position)).all()
+        assert [services.vault.open(n.ciphertext) for n in sealed] == ["+211955123456", "+211977654321"]
 
 
 def test_a_provider_retry_is_acknowledged_and_creates_nothing_new(
@@ -169,7 +189,9 @@ def test_health_and_readiness(client: FlaskClient) -> None:
 def test_signatures_follow_the_public_url_behind_a_proxy(
     services: Services, make_app: Callable[[Settings], Flask]
 ) -> None:
-    proxied = make_app(replace(services.settings, public_url="https://dalili.mission.example/ingress"))
+    proxied = make_app(
+        replace(services.settings, public_url="https://dalili.mission.example/ingress", proxy_hops=1)
+    )
     client = proxied.test_client()
     params = twilio_sms(sid=random_sid())
     signature = RequestValidator("test-twilio-token").compute_signature(
@@ -211,3 +233,21 @@ def test_a_forwarded_address_counts_only_behind_a_trusted_proxy(
         environ_base={"REMOTE_ADDR": "203.0.113.7"},
     )
     assert response.status_code == status
+
+
+def test_by_default_a_client_cannot_rotate_forwarded_addresses_past_the_rate_limit(
+    services: Services, make_app: Callable[[Settings], Flask]
+) -> None:
+    """The Procfile binds 0.0.0.0: unless a proxy is configured, X-Forwarded-For is the client's own word."""
+    assert services.settings.proxy_hops == Settings().proxy_hops  # the test deployment keeps the default
+    app = make_app(replace(services.settings, source_rate_limit=2))
+    client, token = app.test_client(), services.settings.at_webhook_token
+    statuses = [
+        client.post(
+            f"/webhooks/africastalking/sms?token={token}",
+            data={"id": f"ATXid_rot{n}", "from": "+211912345678", "to": "21512", "text": "ARM Yei"},
+            headers={"X-Forwarded-For": f"198.51.100.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+    assert statuses == [200, 200, 429]

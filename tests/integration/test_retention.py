@@ -17,7 +17,7 @@ from alerts import retention
 from alerts.audit import verify_chain
 from alerts.contacts import create_network, register_monitor
 from alerts.messages import RecordInbound
-from alerts.models import AuditEvent, ContactVaultEntry, InboundMessage, Report, utcnow
+from alerts.models import AuditEvent, BodyNumber, ContactVaultEntry, InboundMessage, Report, utcnow
 from alerts.retention import RetentionResult, apply_retention, retention_due
 from alerts.services import record_inbound
 from app.bootstrap import Services
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.integration
 
 NOW = utcnow()
 NUMBER = "+211912345678"
-NARRATIVE = "2 Yei soldiers took the goats, call me on +211912345678"
+NARRATIVE = "2 Yei soldiers took the goats from the market"
 
 
 def message(services: Services, age: timedelta, *, status: str = "received", now: datetime = NOW) -> int:
@@ -47,6 +47,7 @@ def message(services: Services, age: timedelta, *, status: str = "received", now
             status=status,
         ),
         uow=services.uow(),
+        seal=services.number_seal,
     ).inbound_id
 
 
@@ -147,6 +148,7 @@ class TestRawMessages:
                 payload={"Body": NARRATIVE},
             ),
             uow=services.uow(),
+            seal=services.number_seal,
         )
 
         assert (replay.inbound_id, replay.created) == (old.id, False)
@@ -185,6 +187,16 @@ class TestVault:
         later = NOW + timedelta(days=30)
         assert apply_retention(later, uow=services.uow(), vault_days=30).vault_entries_deleted == 1
         assert vault_expiry(services, key) is None
+
+    def test_numbers_she_wrote_are_deleted_when_their_time_is_up(self, services: Services) -> None:
+        report(services, "ARM Yei call 0955 123 456", received_at=NOW - timedelta(days=90))  # expires now
+        report(services, "ARM Yei call 0977 654 321", received_at=NOW - timedelta(days=10))
+        result = apply_retention(NOW, uow=services.uow(), vault_days=30)
+        assert (result.vault_entries_deleted, result.vault_entries_shortened) == (1, 1)
+        with services.uow() as uow:
+            [kept] = uow.session.scalars(select(BodyNumber)).all()
+            assert services.vault.open(kept.ciphertext) == "+211977654321"
+            assert kept.expires_at == NOW + timedelta(days=30)
 
     def test_a_new_report_pushes_her_vault_expiry_back(self, services: Services) -> None:
         key = callback_monitor(services, NOW - timedelta(days=60))

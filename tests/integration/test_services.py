@@ -36,8 +36,8 @@ def _command(sid: str, key: str = "k" * 64) -> RecordInbound:
 class TestRecordInbound:
     def test_a_message_is_stored_once_however_often_it_is_delivered(self, services: Services) -> None:
         sid = random_sid()
-        first = record_inbound(_command(sid), uow=services.uow())
-        again = record_inbound(_command(sid), uow=services.uow())
+        first = record_inbound(_command(sid), uow=services.uow(), seal=services.number_seal)
+        again = record_inbound(_command(sid), uow=services.uow(), seal=services.number_seal)
         assert first.created
         assert not again.created
         assert again.inbound_id == first.inbound_id
@@ -48,7 +48,7 @@ class TestRecordInbound:
             assert len(uow.session.scalars(select(InboundMessage)).all()) == 1
 
     def test_an_unknown_sender_becomes_an_unregistered_reporter(self, services: Services) -> None:
-        record_inbound(_command(random_sid(), key="u" * 64), uow=services.uow())
+        record_inbound(_command(random_sid(), key="u" * 64), uow=services.uow(), seal=services.number_seal)
         with services.uow() as uow:
             reporter = uow.session.get(Reporter, "u" * 64)
             assert reporter is not None
