@@ -35,7 +35,7 @@ from alerts.retention import VAULT_DAYS
 from alerts.taxonomy import FALLBACK, Category, Taxonomy
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
-from alerts.vawe import TRIAGE_QUEUE, ele_menu_answer
+from alerts.vawe import TRIAGE_QUEUE, ele_menu_answer, election_queue
 from alerts.vocabulary import REVIEW_DEADLINES, REVIEWED_STATES
 from alerts.workflow import check_transition
 from geo.hotspots import h3_cells
@@ -179,11 +179,12 @@ def read_message(
     result = classifier(text, category_hint=chosen, channel=channel, received_at=received_at, country=country)
     category = taxonomy[result.category]
     flags: dict[str, Any] = dict(result.flags) | {"language_guess": result.language}
-    queue = TRIAGE_QUEUE
-    if option := content.get("ele_option"):  # the ELE sub-menu answer says who was targeted (§3.4)
+    option = content.get("ele_option")
+    if option:  # the ELE sub-menu answer says who was targeted (§3.4)
         answer = ele_menu_answer(str(option))
-        category, queue = taxonomy[answer.category], answer.queue
+        category = taxonomy[answer.category]
         flags |= answer.flags
+    queue = election_queue(category.code, option)  # ELE kept (no harm), by any path: R17
     if evidence := result.evidence.get(category.code):
         flags["evidence"] = evidence
     priority = result.priority if category.code == result.category else category.priority
