@@ -134,7 +134,7 @@ def build_services(settings: Settings) -> Services:
         session_factory=make_session_factory(engine),
         queues=queues,
         taxonomy=taxonomy,
-        classifier=build_classifier(settings.default_country, taxonomy),
+        classifier=build_classifier(settings.default_country, taxonomy, settings.countries),
         geocoder=LazyGeocoder(settings),
         vault=Vault(settings.vault_keys),
         messages=load_messages(),
