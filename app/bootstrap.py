@@ -137,7 +137,7 @@ def build_services(settings: Settings) -> Services:
         classifier=build_classifier(settings.default_country, taxonomy, settings.countries),
         geocoder=LazyGeocoder(settings),
         vault=Vault(settings.vault_keys),
-        messages=load_messages(),
+        messages=load_messages(taxonomy=taxonomy),
         menus=load_menus(),
         senders=senders,
         routing=load_routing(settings.routing_file),
