@@ -100,4 +100,3 @@ def validate_flags(flags: Mapping[str, object]) -> dict[str, object]:
     if flags.get("election_tag") is not None and flags.get("election_related") is False:
         raise invalid_flag("election_tag", flags["election_tag"], ("none while election_related is false",))
     return dict(flags)
-
