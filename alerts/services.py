@@ -180,7 +180,7 @@ def read_message(
     result = classifier(text, category_hint=chosen, channel=channel, received_at=received_at, country=country)
     category = taxonomy[result.category]
     flags: dict[str, Any] = dict(result.flags) | {"language_guess": result.language}
-    option = content.get("ele_option")
+    option = content.get("ele_option") or None
     if option:  # the ELE sub-menu answer says who was targeted (§3.4)
         answer = ele_menu_answer(str(option))
         category = taxonomy[answer.category]
