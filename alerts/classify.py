@@ -552,8 +552,16 @@ class Classifier:
 
     taxonomy: Taxonomy
     lexicons: Lexicons
+    """The default country's: for a report whose country is unknown (a sender in no network)."""
     abbreviations: Abbreviations
     calendars: tuple[Election, ...] = ()
+    country_lexicons: Mapping[str, Lexicons] = field(default_factory=dict)
+    """Each served country's own, by ISO2 code: a report is read with her network's country file."""
+
+    def lexicons_for(self, country: str | None) -> Lexicons:
+        if country is None:
+            return self.lexicons
+        return self.country_lexicons.get(country.upper(), self.lexicons)
 
     def __call__(
         self,
@@ -566,7 +574,7 @@ class Classifier:
     ) -> Classification:
         return classify(
             text,
-            lexicons=self.lexicons,
+            lexicons=self.lexicons_for(country),
             taxonomy=self.taxonomy,
             abbreviations=self.abbreviations,
             category_hint=category_hint,
@@ -577,11 +585,17 @@ class Classifier:
         )
 
 
-def build_classifier(country: str | None, taxonomy: Taxonomy) -> Classifier:
-    """Load abbreviations, lexicons (with the country's file) and the announced electoral calendars."""
+def build_classifier(country: str | None, taxonomy: Taxonomy, countries: Iterable[str] = ()) -> Classifier:
+    """Load abbreviations, the lexicons of the default ``country`` and of each served one (each with
+    its country file), and the announced electoral calendars."""
     abbreviations = load_abbreviations()
-    lexicons = load_lexicons(country, taxonomy=taxonomy, abbreviations=abbreviations)
-    return Classifier(taxonomy, lexicons, abbreviations, load_calendars())
+
+    def lexicons(code: str | None) -> Lexicons:
+        return load_lexicons(code, taxonomy=taxonomy, abbreviations=abbreviations)
+
+    served = {code.upper(): lexicons(code) for code in {*countries, *([country] if country else [])}}
+    default = served[country.upper()] if country else lexicons(None)
+    return Classifier(taxonomy, default, abbreviations, load_calendars(), served)
 
 
 if __name__ == "__main__":

@@ -95,10 +95,20 @@ def _window(value: Any, where: str) -> tuple[date, date]:
     return first, last
 
 
+def _country(value: Any, eid: str) -> str:
+    """An ISO 3166 alpha-2 code, the one code system of networks, routing and reports: a calendar
+    under "SSD" would never match a report from South Sudan ("SS"), so E1 would never fire."""
+    code = str(value).upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise ValueError(f'election {eid}: country {value!r} is not an ISO 3166 alpha-2 code such as "SS"')
+    return code
+
+
 def _election(entry: Mapping[str, Any], offsets: Mapping[str, int]) -> Election:
     eid = str(entry.get("id") or "")
     if not eid or not entry.get("country") or "polling" not in entry:
         raise ValueError(f"election {eid or entry!r}: id, country and polling are required")
+    country = _country(entry["country"], eid)
     unknown = set(entry) - {"id", "country", "area", "name", "example", "polling", "polling_end"}
     unknown -= set(PHASE_PRECEDENCE)
     if unknown:
@@ -122,7 +132,7 @@ def _election(entry: Mapping[str, Any], offsets: Mapping[str, int]) -> Election:
     area = entry.get("area")
     return Election(
         id=eid,
-        country=str(entry["country"]).upper(),
+        country=country,
         polling=polling,
         polling_end=polling_end,
         windows=windows,
@@ -147,9 +157,13 @@ def parse_calendars(raw: Mapping[str, Any], *, include_examples: bool = False) -
 
 
 def load_calendars(path: Path = DEFAULT_CALENDARS, *, include_examples: bool = False) -> tuple[Election, ...]:
-    """Read a calendar file; fail loudly on a malformed election or window."""
+    """Read a calendar file; fail loudly, naming the file, on a malformed election or window."""
     with path.open("rb") as f:
-        return parse_calendars(tomllib.load(f), include_examples=include_examples)
+        raw = tomllib.load(f)
+    try:
+        return parse_calendars(raw, include_examples=include_examples)
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from exc
 
 
 def electoral_phase(

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 from alerts.audit import record_event
 from alerts.errors import UnknownIncident
 from alerts.models import Incident, StaffNotification, utcnow
+from alerts.priority import escalate, review_deadline
 from alerts.routing import AlertFacts, Routing, alert_text
 from alerts.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
-from alerts.vocabulary import AWAITING_REVIEW, PRIORITIES, REVIEW_DEADLINES
+from alerts.vocabulary import AWAITING_REVIEW, REVIEW_DEADLINES
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ def escalate_overdue(
         ).all()
         for incident in overdue:
             # The old deadline has passed: the new one counts from now.
-            raise_priority(uow.session, incident, actor=SYSTEM_ACTOR, due=lambda p: now + deadlines[p])
+            raise_priority(
+                uow.session, incident, actor=SYSTEM_ACTOR, due=lambda p: review_deadline(p, now, deadlines)
+            )
         uow.commit()
         return [incident.id for incident in overdue]
 
@@ -62,7 +65,7 @@ def raise_priority(
     """One escalation step: a priority level up (P1 stays P1), the deadline ``due(new priority)``,
     and the step in the audit trail."""
     before = incident.priority
-    incident.priority = PRIORITIES[max(PRIORITIES.index(before) - 1, 0)]
+    incident.priority = escalate(before)
     incident.escalation_level += 1
     incident.deadline_at = due(incident.priority)
     record_event(

@@ -100,14 +100,3 @@ def validate_flags(flags: Mapping[str, object]) -> dict[str, object]:
     if flags.get("election_tag") is not None and flags.get("election_related") is False:
         raise invalid_flag("election_tag", flags["election_tag"], ("none while election_related is false",))
     return dict(flags)
-
-
-def victims_bucket(count: int) -> str:
-    """The ``victims_count`` bucket of a head count (1, 2-5, 6-20, >20)."""
-    if isinstance(count, bool) or count < 1:
-        raise InvalidValue(f"victims count {count!r} is not a positive number")
-    if count == 1:
-        return "1"
-    if count <= 5:
-        return "2-5"
-    return "6-20" if count <= 20 else ">20"

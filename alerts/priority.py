@@ -8,10 +8,8 @@ low reliability never lowers, nor delays, a life-safety alert (R24).
 
 from __future__ import annotations
 
-import re
 import tomllib
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -38,8 +36,6 @@ class PriorityRules:
     """category -> time column -> priority."""
     imminent_attack: RaiseRule
     force_used: RaiseRule
-    urgent_words: Mapping[str, tuple[str, ...]]
-    """language -> words or phrases."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +62,7 @@ def parse_priority_rules(raw: Mapping[str, Any]) -> PriorityRules:
         entry = raw["rules"][name]
         return RaiseRule(frozenset(entry["categories"]), _priority(entry["priority"], f"rule {name}"))
 
-    words = {lang: tuple(str(w) for w in entries) for lang, entries in raw.get("urgent_words", {}).items()}
-    return PriorityRules(table, rule("imminent_attack"), rule("force_used"), words)
+    return PriorityRules(table, rule("imminent_attack"), rule("force_used"))
 
 
 def load_priority_rules(path: Path = DEFAULT_RULES) -> PriorityRules:
@@ -78,23 +73,6 @@ def load_priority_rules(path: Path = DEFAULT_RULES) -> PriorityRules:
 @cache
 def default_rules() -> PriorityRules:
     return load_priority_rules()
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def urgent_words_in(text: str, words: Mapping[str, Iterable[str]] | None = None) -> tuple[str, ...]:
-    """The urgency words or phrases found in ``text`` as whole words, case- and accent-insensitive."""
-    lexicon = default_rules().urgent_words if words is None else words
-    folded = _fold(text)
-    found = []
-    for entries in lexicon.values():
-        for word in entries:
-            if re.search(rf"(?<!\w){re.escape(_fold(word))}(?!\w)", folded):
-                found.append(word)
-    return tuple(found)
 
 
 def _higher(a: str, b: str) -> str:
@@ -161,16 +139,6 @@ def review_deadline(
     if received_at.tzinfo is None or received_at.utcoffset() is None:
         raise InvalidValue("received_at must be timezone-aware")
     return received_at + deadlines[priority]
-
-
-def is_overdue(
-    priority: str,
-    received_at: datetime,
-    now: datetime,
-    deadlines: Mapping[str, timedelta] = REVIEW_DEADLINES,
-) -> bool:
-    """True once ``now`` is past the review deadline (the deadline instant itself is still on time)."""
-    return now > review_deadline(priority, received_at, deadlines)
 
 
 def escalate(priority: str) -> str:

@@ -28,6 +28,7 @@ from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
 from alerts.escalation import raise_priority, stale_incidents
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, User
+from alerts.priority import review_deadline
 from alerts.services import report_view
 from alerts.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
@@ -36,7 +37,6 @@ from alerts.vocabulary import (
     OPEN_STATES,
     PRIORITIES,
     RELIABILITY_GRADES,
-    REVIEW_DEADLINES,
 )
 from alerts.workflow import TRANSITIONS, check_transition
 
@@ -423,7 +423,7 @@ def escalate_now(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, now: date
         incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "escalate")
         current = incident.deadline_at  # a reviewer's escalation never gives it longer
         raise_priority(
-            uow.session, incident, actor=viewer.email, due=lambda p: min(current, now + REVIEW_DEADLINES[p])
+            uow.session, incident, actor=viewer.email, due=lambda p: min(current, review_deadline(p, now))
         )
         uow.commit()
 

@@ -28,6 +28,7 @@ from alerts.body_numbers import NumberSeal, mask_numbers, may_hold_a_number
 from alerts.classify import Classifier
 from alerts.corroboration import refresh_credibility, refresh_reliability, reporters_of
 from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
+from alerts.flags import validate_flags
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
 from alerts.models import (
     BodyNumber,
@@ -40,13 +41,13 @@ from alerts.models import (
     utcnow,
 )
 from alerts.ports import Places
-from alerts.priority import assign_priority
+from alerts.priority import assign_priority, review_deadline
 from alerts.retention import VAULT_DAYS
 from alerts.taxonomy import FALLBACK, Category, Taxonomy
 from alerts.text import clean_text
 from alerts.unit_of_work import UnitOfWork
-from alerts.vawe import TRIAGE_QUEUE, ele_menu_answer
-from alerts.vocabulary import REVIEW_DEADLINES, REVIEWED_STATES
+from alerts.vawe import TRIAGE_QUEUE, ele_menu_answer, election_queue
+from alerts.vocabulary import REVIEWED_STATES
 from alerts.workflow import check_transition
 from geo.hotspots import h3_cells
 
@@ -226,11 +227,12 @@ def read_message(
     result = classifier(text, category_hint=chosen, channel=channel, received_at=received_at, country=country)
     category = taxonomy[result.category]
     flags: dict[str, Any] = dict(result.flags) | {"language_guess": result.language}
-    queue = TRIAGE_QUEUE
-    if option := content.get("ele_option"):  # the ELE sub-menu answer says who was targeted (§3.4)
+    option = content.get("ele_option") or None
+    if option:  # the ELE sub-menu answer says who was targeted (§3.4)
         answer = ele_menu_answer(str(option))
-        category, queue = taxonomy[answer.category], answer.queue
+        category = taxonomy[answer.category]
         flags |= answer.flags
+    queue = election_queue(category.code, option)  # ELE kept (no harm), by any path: R17
     if evidence := result.evidence.get(category.code):
         flags["evidence"] = evidence
     priority = result.priority if category.code == result.category else category.priority
@@ -301,7 +303,7 @@ def process_inbound(
         place_name: str | None = None
         in_town = False
         areas: dict[str, str] = {}
-        flags = dict(reading.flags)
+        flags = validate_flags(reading.flags)  # closed value sets (R4), before anything is stored
         if not (reporter and reporter.registered):
             flags["unregistered_sender"] = True  # accepted all the same (R10); reviewers weigh it
         home_area = reporter.home_area_name if reporter else None
@@ -346,7 +348,7 @@ def process_inbound(
             h3_r6=cells.get(6),
             h3_r7=cells.get(7),
             first_reported_at=message.received_at,
-            deadline_at=message.received_at + REVIEW_DEADLINES[reading.priority],
+            deadline_at=review_deadline(reading.priority, message.received_at),
             training=message.training,
         )
         uow.session.add(incident)

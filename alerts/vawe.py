@@ -141,16 +141,16 @@ class EleAnswer:
     """What an ELE sub-menu answer means for triage (DOMAIN.md §3.4)."""
 
     category: str
-    queue: Queue
     flags: dict[str, Any]
 
 
 def ele_menu_answer(option: int | str) -> EleAnswer:
     """Options 1-3: harm against a woman with explicit election evidence, so VAWE ``likely`` (E3);
-    options 4-5: an election-process issue for its own queue (R17)."""
+    options 4-5: an election-process issue, kept as ELE (``election_queue`` sends it to its own
+    queue, R17)."""
     number = _ele_option(option)
     if number in ELE_PROCESS_OPTIONS:
-        return EleAnswer("ELE", ELECTION_PROCESS_QUEUE, {"election_related": True, "ele_option": number})
+        return EleAnswer("ELE", {"election_related": True, "ele_option": number})
     target = ELE_OPTION_TARGET[number]
     vawe = assess_vawe(ELE_HARM_CATEGORY, "threat_coercion", True, False, True, False, target, False)
     flags = {
@@ -163,4 +163,4 @@ def ele_menu_answer(option: int | str) -> EleAnswer:
         "vawe": vawe.vawe,
         "vawe_evidence": vawe.evidence,
     }
-    return EleAnswer(ELE_HARM_CATEGORY, TRIAGE_QUEUE, flags)
+    return EleAnswer(ELE_HARM_CATEGORY, flags)

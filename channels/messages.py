@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from alerts.taxonomy import Taxonomy
 from channels.gsm import GSM7_SINGLE, UCS2_SINGLE, is_gsm7, septets, utf16_units
 
 DEFAULT_MESSAGES = Path(__file__).with_name("data") / "messages.toml"
@@ -40,8 +41,10 @@ class Messages:
         return tuple(self.templates)
 
 
-def load_messages(path: Path = DEFAULT_MESSAGES) -> Messages:
-    """Read a messages file; fail loudly on a missing English template or a keyword in two kinds."""
+def load_messages(path: Path = DEFAULT_MESSAGES, *, taxonomy: Taxonomy | None = None) -> Messages:
+    """Read a messages file; fail loudly, naming every problem, on a template that ``check_templates``
+    refuses (missing in English, not one SMS, a deny-listed word or, given the ``taxonomy``, a category
+    code or label: R9, R32) or a keyword in two kinds. A deployment's edited file is checked too."""
     with path.open("rb") as f:
         raw: dict[str, Any] = tomllib.load(f)
     keywords_raw: dict[str, Any] = dict(raw.get("keywords", {}))
@@ -58,12 +61,19 @@ def load_messages(path: Path = DEFAULT_MESSAGES) -> Messages:
         panic=panic,
         language_names={lang: tuple(names) for lang, names in raw.get("languages", {}).items()},
     )
-    missing = [key for key in TEMPLATE_KEYS if key not in messages.templates.get(FALLBACK_LANGUAGE, {})]
-    if missing:
-        raise ValueError(f"{path}: the fallback language {FALLBACK_LANGUAGE} lacks {', '.join(missing)}")
-    if clashes := keyword_clashes(messages):
-        raise ValueError(f"{path}: {'; '.join(clashes)}")
+    if problems := check_templates(messages, category_terms(taxonomy)) + keyword_clashes(messages):
+        raise ValueError(f"{path}: {'; '.join(problems)}")
     return messages
+
+
+def category_terms(taxonomy: Taxonomy | None) -> list[str]:
+    """What would name a category in a message: its codes and its labels in every language."""
+    if taxonomy is None:
+        return []
+    return [
+        *taxonomy.categories,
+        *(label for c in taxonomy.categories.values() for label in c.labels.values()),
+    ]
 
 
 def render(messages: Messages, key: str, language: str | None, **values: str) -> str:

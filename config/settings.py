@@ -101,7 +101,7 @@ class Settings:
     """Boundary layers and gazetteers (files or folders) loaded on top of the embedded GeoNames towns;
     `dalili geo import` puts files in the default folder."""
     countries: tuple[str, ...] = ("SS", "SD", "CF", "CD", "ML", "LB", "CY", "XK")
-    """ISO 3166 alpha-2 codes of the countries this deployment serves (gazetteer scope)."""
+    """ISO 3166 alpha-2 codes of the countries this deployment serves (gazetteer scope, lexicons)."""
     default_language: str = "en"
     """Language of menus and replies for a reporter who has not chosen one."""
     default_country: str = "SS"

@@ -7,11 +7,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from alerts.models import DuplicateSuggestion, StaffNotification
+from alerts.models import DuplicateSuggestion, Incident, StaffNotification
 from app.bootstrap import Services
 from app.worker import drain
 from channels.staff import RecordingNotifier
-from tests.conftest import signed_twilio_post, twilio_sms
+from tests.conftest import bearer, signed_twilio_post, twilio_sms
 from tests.factories import random_sid
 
 pytestmark = pytest.mark.e2e
@@ -53,3 +53,69 @@ def test_a_second_report_of_the_same_incident_is_suggested_for_merging(
         [suggestion] = uow.session.scalars(select(DuplicateSuggestion)).all()
         assert suggestion.status == "open"
         assert suggestion.incident_id != suggestion.candidate_id
+
+
+def _ussd_walk(client: FlaskClient, services: Services, answers: tuple[str, ...]) -> None:
+    hop = {
+        "sessionId": "ATUid_ele",
+        "phoneNumber": SENDERS[1],
+        "networkCode": "99999",
+        "serviceCode": "*384*1#",
+    }
+    for text in ("", *("*".join(answers[: i + 1]) for i in range(len(answers)))):
+        response = client.post(
+            f"/webhooks/africastalking/ussd?token={services.settings.at_webhook_token}",
+            data=hop | {"text": text},
+        )
+        assert response.status_code == 200, response.text
+
+
+ELECTION_PROCESS_ENTRIES = {
+    "sms_code": lambda client, services: signed_twilio_post(
+        client, twilio_sms(body="ELE no ballot papers at the polling station in Juba", sender=SENDERS[0])
+    ),
+    "sms_menu_digit": lambda client, services: signed_twilio_post(
+        client, twilio_sms(body="6 polling station closed early in Juba", sender=SENDERS[0])
+    ),
+    "sms_free_text": lambda client, services: signed_twilio_post(
+        client, twilio_sms(body="the polling station in Juba has no ballot papers", sender=SENDERS[0])
+    ),
+    "ussd_sub_menu": lambda client, services: _ussd_walk(client, services, ("6", "4", "1", "Juba")),
+}
+
+
+@pytest.mark.parametrize("entry", list(ELECTION_PROCESS_ENTRIES))
+def test_an_election_process_issue_goes_to_its_own_queue_by_every_entry_path(
+    app: Flask, client: FlaskClient, services: Services, entry: str
+) -> None:
+    """ELE kept as the category (no harm) is an election-process issue however it came in (R17):
+    the election-process queue, no staff alert, never the triage queue nor the verified feed."""
+    ELECTION_PROCESS_ENTRIES[entry](client, services)
+    drain(app)
+    with services.uow() as uow:
+        [(incident_id, category, queue)] = uow.session.execute(
+            select(Incident.id, Incident.category, Incident.queue)
+        ).all()
+        assert uow.session.scalars(select(StaffNotification)).all() == []
+    assert (category, queue) == ("ELE", "election_process")
+    reviewer = bearer(services, "triage_reviewer")
+    triage = client.get("/api/incidents", headers=reviewer).json["incidents"]
+    process = client.get("/api/incidents?queue=election_process", headers=reviewer).json["incidents"]
+    assert ([i["id"] for i in triage], [i["id"] for i in process]) == ([], [incident_id])
+    verified = client.post(
+        f"/api/incidents/{incident_id}/transitions",
+        headers=reviewer,
+        json={"action": "verify", "credibility": 2},
+    )
+    assert verified.json["status"] == "verified"
+    assert client.get("/api/verified", headers=reviewer).json["incidents"] == []
+
+
+def test_an_ele_sms_that_names_harm_stays_in_triage_and_alerts(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    signed_twilio_post(client, twilio_sms(body="ELE they beat a woman candidate in Juba", sender=SENDERS[0]))
+    drain(app)
+    with services.uow() as uow:
+        assert uow.session.execute(select(Incident.category, Incident.queue)).all() == [("ATK", "triage")]
+    assert len(_recorded(services)) == 2

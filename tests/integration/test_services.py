@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from alerts.audit import verify_chain
+from alerts.classify import Classification
 from alerts.errors import InvalidValue, NotPermitted
 from alerts.messages import RecordInbound, Viewer
 from alerts.models import AuditEvent, InboundMessage, Incident, Report, Reporter, utcnow
@@ -162,6 +165,27 @@ class TestProcessInbound:
             stored = uow.session.get(Report, report_id)
             assert stored is not None
             assert (stored.lat, stored.lon, stored.precision, stored.place_name) == (9.2333, 29.7833, 1, None)
+
+    def test_a_flag_outside_its_closed_set_is_never_stored(self, services: Services) -> None:
+        """R4 where it matters, at storage: a flag value outside its closed set (here from a faulty
+        classifier) stops triage; no report is stored and the message waits, unprocessed, for a fix."""
+
+        def faulty(text: str, **kwargs: Any) -> Classification:
+            result = services.classifier(text, **kwargs)
+            return replace(result, flags=result.flags | {"harm_type": "verbal"})
+
+        inbound_id = inbound(services, "ATK Bentiu shooting now", reporter_key=add_reporter(services))
+        with pytest.raises(InvalidValue, match="flag harm_type: 'verbal' is not allowed"):
+            process_inbound(
+                inbound_id,
+                uow=services.uow(),
+                taxonomy=services.taxonomy,
+                classifier=faulty,  # type: ignore[arg-type]
+                geocoder=services.geocoder,
+            )
+        with services.uow() as uow:
+            assert uow.session.scalars(select(Report)).all() == []
+            assert uow.session.scalars(select(InboundMessage.status)).all() == ["received"]
 
 
 def _viewer(role: str, networks: frozenset[int] = frozenset()) -> Viewer:

@@ -331,3 +331,24 @@ def test_quality_floor_on_the_labelled_set() -> None:
         "priority_accuracy": priority,
     }
     assert {k: v >= FLOOR[k] for k, v in reached.items()} == dict.fromkeys(FLOOR, True), reached
+
+
+# R18: urgency words in each language come from the lexicons' time:happening_now cues ---------------
+
+
+@pytest.mark.parametrize(
+    ("text", "priority"),
+    [
+        ("Hommes armés MAINTENANT à Kaga", "P1"),
+        ("armed men coming right now", "P1"),
+        ("ARM sikoyo Bunia", "P1"),
+        ("ARM sasa hivi Yei", "P1"),
+        ("ARM الآن Bentiu", "P1"),
+        ("armed men nowhere near the road", "P2"),
+        ("ARM Bunia", "P2"),
+    ],
+)
+def test_an_urgency_word_in_any_language_makes_it_happening_now(text: str, priority: str) -> None:
+    result = _classify(text)
+    assert result.priority == priority
+    assert (result.flags["time_reported_class"] == "happening_now") == (priority == "P1")

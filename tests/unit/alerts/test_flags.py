@@ -9,7 +9,6 @@ from alerts.flags import (
     HARM_TYPES,
     WOMEN_TARGET_TYPES,
     validate_flags,
-    victims_bucket,
 )
 
 pytestmark = pytest.mark.unit
@@ -97,17 +96,3 @@ def test_fatalities_may_be_a_boolean_or_a_count() -> None:
 def test_an_election_tag_on_a_report_marked_not_election_related_is_rejected() -> None:
     with pytest.raises(InvalidValue, match="election_tag"):
         validate_flags({"election_related": False, "election_tag": "election_related"})
-
-
-@pytest.mark.parametrize(
-    ("count", "bucket"), [(1, "1"), (2, "2-5"), (5, "2-5"), (6, "6-20"), (20, "6-20"), (21, ">20")]
-)
-def test_head_counts_fall_into_the_victims_buckets_at_each_boundary(count: int, bucket: str) -> None:
-    assert victims_bucket(count) == bucket
-    assert validate_flags({"victims_count": victims_bucket(count)})
-
-
-@pytest.mark.parametrize("count", [0, -3])
-def test_a_head_count_below_one_has_no_bucket(count: int) -> None:
-    with pytest.raises(InvalidValue):
-        victims_bucket(count)

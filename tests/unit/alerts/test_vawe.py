@@ -177,7 +177,7 @@ def test_ele_options_one_to_three_are_likely_vawe_against_the_named_woman(
     option: int | str, target: str
 ) -> None:
     answer = ele_menu_answer(option)
-    assert (answer.category, answer.queue) == ("THR", "triage")
+    assert (answer.category, election_queue(answer.category, option)) == ("THR", "triage")
     assert answer.flags["women_target_type"] == target
     assert (answer.flags["vawe"], answer.flags["vawe_evidence"]) == ("likely", "E3")
 
@@ -185,7 +185,7 @@ def test_ele_options_one_to_three_are_likely_vawe_against_the_named_woman(
 @pytest.mark.parametrize("option", [4, "5"])
 def test_ele_options_four_and_five_go_to_the_election_process_queue(option: int | str) -> None:
     answer = ele_menu_answer(option)
-    assert (answer.category, answer.queue) == ("ELE", "election_process")
+    assert (answer.category, election_queue(answer.category, option)) == ("ELE", "election_process")
     assert "vawe" not in answer.flags
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from channels.messages import (
     SAMPLE_VALUES,
     TEMPLATE_KEYS,
     Messages,
+    category_terms,
     check_templates,
     fold,
     has_arabic_script,
@@ -22,9 +24,7 @@ pytestmark = pytest.mark.unit
 
 MESSAGES = load_messages()
 TAXONOMY = load_taxonomy()
-TAXONOMY_TERMS = [label for c in TAXONOMY.categories.values() for label in c.labels.values()] + list(
-    TAXONOMY.categories
-)
+TAXONOMY_TERMS = category_terms(TAXONOMY)
 EVERY_TEMPLATE = [
     (language, key, template)
     for language, templates in MESSAGES.templates.items()
@@ -209,7 +209,7 @@ ENGLISH = "\n".join(f'{key} = "Ref {{ref}}"' for key in TEMPLATE_KEYS)
 
 def test_load_rejects_a_file_without_complete_english(tmp_path: Path) -> None:
     path = write(tmp_path, '[templates.en]\nreceipt = "Ref {ref}"\n[keywords]\npanic = "MAMA"\n')
-    with pytest.raises(ValueError, match="fallback language en lacks passed_on"):
+    with pytest.raises(ValueError, match=r"en\.passed_on: missing \(it is the fallback\)"):
         load_messages(path)
 
 
@@ -228,3 +228,24 @@ def test_load_rejects_an_unknown_keyword_kind(tmp_path: Path) -> None:
     body = f'[templates.en]\n{ENGLISH}\n[keywords]\npanic = "MAMA"\n[keywords.en]\nrestart = ["start"]\n'
     with pytest.raises(ValueError, match="unknown keyword kind 'restart'"):
         load_messages(write(tmp_path, body))
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("Viol signale. Ref {ref}", "fr.receipt: deny-listed word 'viol'"),
+        ("Pillage recu. Ref {ref}", "fr.receipt: category label 'Pillage'"),
+        ("Merci, bien reçu. Ref {ref}", "fr.receipt: not GSM-7"),
+    ],
+)
+def test_load_refuses_a_deployments_template_that_would_reveal_or_not_fit(
+    tmp_path: Path, template: str, problem: str
+) -> None:
+    """R9 and R32 hold for the file a deployment edits, not only for the shipped one: it is checked
+    when it is loaded, against its own deny-list and the taxonomy's codes and labels."""
+    body = (
+        f'[templates.en]\n{ENGLISH}\n[templates.fr]\nreceipt = "{template}"\n'
+        '[deny]\nfr = ["viol"]\n[keywords]\npanic = "MAMA"\n'
+    )
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        load_messages(write(tmp_path, body), taxonomy=TAXONOMY)
