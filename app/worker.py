@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from flask import Flask
@@ -14,7 +13,7 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 
-from app.schedule import RECONNECT_SECONDS, cron_scheduler
+from app.schedule import cron_scheduler, wait_for_redis
 
 logger = logging.getLogger(__name__)
 
@@ -62,21 +61,23 @@ def _queues(app: Flask) -> list[Queue]:
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     """Work the named queues on Redis with the scheduler (retries and scheduled jobs).
 
-    RQ's worker quits when Redis goes away in the middle of a job; this one starts again once
-    Redis answers (the job itself is recovered by the sweep), and stops only when asked to.
+    RQ's worker quits when Redis goes away in the middle of a job, and cannot even be built while
+    it is away; this one waits for Redis and starts again (the job itself is recovered by the
+    sweep), and stops only when asked to.
     """
     services = app.extensions["dalili"]
     while True:
-        worker = AppWorker(_queues(app), connection=services.queues.connection, app=app)
+        worker = None
         try:
+            worker = AppWorker(_queues(app), connection=services.queues.connection, app=app)  # CLIENT SETNAME
             worked = worker.work(burst=burst, with_scheduler=True)
-        except RedisError as exc:  # its teardown could not reach Redis either
+        except RedisError as exc:  # Redis is away, or the worker's teardown could not reach it either
             logger.error("worker lost Redis (%s)", type(exc).__name__)
             worked = False
-        if burst or worker.asked_to_stop:
+        if burst or (worker is not None and worker.asked_to_stop):
             return worked
-        logger.error("worker stopped unasked; starting again in %s s", RECONNECT_SECONDS)
-        time.sleep(RECONNECT_SECONDS)
+        logger.error("worker stopped unasked")
+        wait_for_redis(services.queues.connection, "worker")
 
 
 def drain(app: Flask) -> bool:
