@@ -19,6 +19,14 @@ logger = logging.getLogger(__name__)
 
 EMBEDDED_POLL_SECONDS = 0.2
 """How often the in-process worker looks for new jobs; short enough that a reply feels immediate."""
+MAINTENANCE_SECONDS = 20
+"""How often a worker runs RQ's maintenance (RQ: every 10 minutes), which is when a worker without
+RQ's scheduler tries to take its lock. A SIGKILLed worker's lock outlives it by 61 s (the
+scheduler's 1 s interval + 60, `rq.scheduler`), so a worker started at once, whose first try
+failed, would leave scheduled jobs (retries) waiting 10 minutes; now 61 s and 25 s at most."""
+IDLE_WAKE_SECONDS = 5
+"""Longest wait for a job before an idle worker wakes to keep its maintenance times (RQ: 405 s).
+RQ derives the socket timeout of the worker's connection from it (+ 10 s)."""
 
 
 class AppWorker(SimpleWorker):
@@ -32,8 +40,13 @@ class AppWorker(SimpleWorker):
 
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.maintenance_interval = MAINTENANCE_SECONDS
         self.app = app
         self.asked_to_stop = False
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return IDLE_WAKE_SECONDS
 
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
