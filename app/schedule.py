@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
+import signal
 import threading
 import time
+from types import FrameType
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq.cron import CronScheduler
+from rq.exceptions import StopRequested
 
 from app import jobs
 
@@ -18,8 +22,10 @@ ESCALATION_INTERVAL_SECONDS = 60
 """How often overdue incidents are looked for: well inside the shortest deadline (P1, 15 min)."""
 SWEEP_INTERVAL_SECONDS = 60
 """How often stored messages that never reached the queue (Redis was down) are queued again."""
-RECONNECT_SECONDS = 5
-"""Pause before a worker or the cron scheduler that lost Redis starts again."""
+RECONNECT_PAUSES_SECONDS = (1, 2, 4, 8, 15)
+"""Pauses before a worker or the cron scheduler that lost Redis tries it again, the last one repeated
+until Redis answers: a blip costs a second, a long outage a log line every 15 s and at most 15 s
+more once Redis is back."""
 RETENTION_INTERVAL_SECONDS = 3600
 """How often retention runs: raw content outlives its period by an hour at most, and an hourly
 backlog is a batch or two (R31)."""
@@ -62,12 +68,37 @@ def run_cron(connection: Redis) -> None:
             cron_scheduler(connection).start()  # type: ignore[no-untyped-call]  # reason: rq leaves start() unannotated
             return
         except RedisError as exc:
-            logger.error(
-                "cron scheduler lost Redis (%s); starting again in %s s",
-                type(exc).__name__,
-                RECONNECT_SECONDS,
-            )
-            time.sleep(RECONNECT_SECONDS)
+            if isinstance(exc.__context__, StopRequested):
+                return  # stopped while Redis was away: only its goodbye (register_death) failed
+            logger.error("cron scheduler lost Redis (%s)", type(exc).__name__)
+        wait_for_redis(connection, "cron scheduler")
+
+
+def wait_for_redis(connection: Redis, who: str) -> None:
+    """Pause, then return once Redis answers, however long that takes (RECONNECT_PAUSES_SECONDS).
+
+    Nothing runs meanwhile, so SIGTERM or Ctrl-C ends the process at once; the handlers in place
+    before are put back on return.
+    """
+    previous = {signum: signal.signal(signum, _exit) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        reason = "restarting"
+        for attempt in itertools.count():
+            pause = RECONNECT_PAUSES_SECONDS[min(attempt, len(RECONNECT_PAUSES_SECONDS) - 1)]
+            logger.warning("%s waits for Redis (%s); next try in %s s", who, reason, pause)
+            time.sleep(pause)
+            try:
+                connection.ping()
+                return
+            except RedisError as exc:
+                reason = type(exc).__name__
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _exit(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 def run_in_thread(connection: Redis, stop: threading.Event) -> threading.Thread:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any
 
 from flask import Flask
@@ -14,12 +13,20 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.timeouts import TimerDeathPenalty
 
-from app.schedule import RECONNECT_SECONDS, cron_scheduler
+from app.schedule import cron_scheduler, wait_for_redis
 
 logger = logging.getLogger(__name__)
 
 EMBEDDED_POLL_SECONDS = 0.2
 """How often the in-process worker looks for new jobs; short enough that a reply feels immediate."""
+MAINTENANCE_SECONDS = 20
+"""How often a worker runs RQ's maintenance (RQ: every 10 minutes), which is when a worker without
+RQ's scheduler tries to take its lock. A SIGKILLed worker's lock outlives it by 61 s (the
+scheduler's 1 s interval + 60, `rq.scheduler`), so a worker started at once, whose first try
+failed, would leave scheduled jobs (retries) waiting 10 minutes; now 61 s and 25 s at most."""
+IDLE_WAKE_SECONDS = 5
+"""Longest wait for a job before an idle worker wakes to keep its maintenance times (RQ: 405 s).
+RQ derives the socket timeout of the worker's connection from it (+ 10 s)."""
 
 
 class AppWorker(SimpleWorker):
@@ -33,8 +40,13 @@ class AppWorker(SimpleWorker):
 
     def __init__(self, *args: Any, app: Flask, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.maintenance_interval = MAINTENANCE_SECONDS
         self.app = app
         self.asked_to_stop = False
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return IDLE_WAKE_SECONDS
 
     def perform_job(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> bool:
         with self.app.app_context():
@@ -62,21 +74,23 @@ def _queues(app: Flask) -> list[Queue]:
 def run_worker(app: Flask, *, burst: bool = False) -> bool:
     """Work the named queues on Redis with the scheduler (retries and scheduled jobs).
 
-    RQ's worker quits when Redis goes away in the middle of a job; this one starts again once
-    Redis answers (the job itself is recovered by the sweep), and stops only when asked to.
+    RQ's worker quits when Redis goes away in the middle of a job, and cannot even be built while
+    it is away; this one waits for Redis and starts again (the job itself is recovered by the
+    sweep), and stops only when asked to.
     """
     services = app.extensions["dalili"]
     while True:
-        worker = AppWorker(_queues(app), connection=services.queues.connection, app=app)
+        worker = None
         try:
+            worker = AppWorker(_queues(app), connection=services.queues.connection, app=app)  # CLIENT SETNAME
             worked = worker.work(burst=burst, with_scheduler=True)
-        except RedisError as exc:  # its teardown could not reach Redis either
+        except RedisError as exc:  # Redis is away, or the worker's teardown could not reach it either
             logger.error("worker lost Redis (%s)", type(exc).__name__)
             worked = False
-        if burst or worker.asked_to_stop:
+        if burst or (worker is not None and worker.asked_to_stop):
             return worked
-        logger.error("worker stopped unasked; starting again in %s s", RECONNECT_SECONDS)
-        time.sleep(RECONNECT_SECONDS)
+        logger.error("worker stopped unasked")
+        wait_for_redis(services.queues.connection, "worker")
 
 
 def drain(app: Flask) -> bool:

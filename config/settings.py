@@ -153,7 +153,7 @@ class Settings:
         return not self.redis_url
 
     def check_production(self) -> None:
-        """Refuse to run a production deployment on missing or development secrets."""
+        """Refuse to run a production deployment on missing or development secrets, or without Redis."""
         if not self.is_production:
             return
         weak = [
@@ -167,6 +167,8 @@ class Settings:
             raise SettingsError(f"production cannot run the simulator; unset {PREFIX}TRAINING")
         if not self.public_url.startswith("https://"):
             raise SettingsError(f"production needs an https {PREFIX}PUBLIC_URL")
+        if self.embedded_queue:  # each web process would keep its own queues, USSD sessions and spool
+            raise SettingsError(f"production needs a shared Redis; set {PREFIX}REDIS_URL")
 
 
 def _parse(name: str, default: object, raw: str) -> object:

@@ -15,6 +15,7 @@ PRODUCTION = {
     "DALILI_AT_WEBHOOK_TOKEN": "a" * 32,
     "DALILI_AUDIT_KEY": "h" * 32,
     "DALILI_PUBLIC_URL": "https://dalili.example.org",
+    "DALILI_REDIS_URL": "redis://redis.internal:6379/0",
 }
 
 
@@ -55,3 +56,10 @@ def test_production_refuses_a_development_secret(name: str) -> None:
 def test_production_refuses_plain_http() -> None:
     with pytest.raises(SettingsError, match="https"):
         Settings.from_env(PRODUCTION | {"DALILI_PUBLIC_URL": "http://dalili.example.org"})
+
+
+def test_production_refuses_the_embedded_queue() -> None:
+    """Without Redis each gunicorn worker would get its own in-process queue, USSD sessions and spool."""
+    production = {name: value for name, value in PRODUCTION.items() if name != "DALILI_REDIS_URL"}
+    with pytest.raises(SettingsError, match="DALILI_REDIS_URL"):
+        Settings.from_env(production)
