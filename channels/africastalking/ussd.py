@@ -17,6 +17,8 @@ MAX_SCREEN = 160
 """Characters a screen may hold on every telco (Safaricom's limit; CHANNELS.md §10.2)."""
 
 SESSION_END_STATUSES = ("Success", "Incomplete", "Failed")
+MAX_COUNT = 2**31 - 1
+"""The largest count the ``ussd_sessions`` INTEGER columns hold."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,8 +67,11 @@ def _session_id(form: Mapping[str, str]) -> str:
 
 
 def _count(form: Mapping[str, str], name: str) -> int | None:
+    """A count of the notice, or None unless it is a whole number its column holds: the counts only
+    describe the session, and refusing the notice would lose her resume."""
     value = form.get(name, "").strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_COUNT))
+    return int(value) if digits and int(value) <= MAX_COUNT else None
 
 
 # see https://github.com/DanNduati/at-ussd/blob/main/AT-USSD.md (AT docs copy, CHANNELS.md §10)

@@ -351,6 +351,22 @@ class TestAfricasTalking:
             assert recorded is not None
             assert (recorded.status, recorded.hops) == ("Incomplete", 2)
 
+    def test_a_session_end_with_counts_no_column_holds_is_kept_without_them(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        end = {
+            "sessionId": "ATUid_counts",
+            "phoneNumber": PHONE,
+            "status": "Success",
+            "hopsCount": "9" * 5000,  # more digits than int() reads
+            "durationInMillis": "2147483648",  # one past PostgreSQL's INTEGER
+        }
+        assert at_post(client, services, "ussd/events", end).status_code == 200
+        with services.uow() as uow:
+            recorded = uow.session.get(UssdSession, "ATUid_counts")
+            assert recorded is not None
+            assert (recorded.status, recorded.hops, recorded.duration_ms) == ("Success", None, None)
+
     def test_a_beep_is_rejected_and_only_the_active_callback_counts(
         self, app: Flask, client: FlaskClient, services: Services
     ) -> None:

@@ -148,6 +148,8 @@ END_CASES = [
     EndCase("iso date", END | {"date": "2024-03-01T10:15:00Z"}),
     EndCase("bad numbers", END | {"durationInMillis": "4.2s", "hopsCount": "-1"},
             {"duration_ms": None, "hops": None}),
+    EndCase("counts past an INTEGER", END | {"durationInMillis": "2147483648", "hopsCount": "9" * 5000},
+            {"duration_ms": None, "hops": None}),
     EndCase("bad date", END | {"date": "yesterday"}, {"ended_at": None}),
     EndCase("unknown status kept", END | {"status": "Borked"}, {"status": "Borked"}),
     EndCase("only the session", {"sessionId": SESSION},
