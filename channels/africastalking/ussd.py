@@ -17,6 +17,10 @@ MAX_SCREEN = 160
 """Characters a screen may hold on every telco (Safaricom's limit; CHANNELS.md §10.2)."""
 
 SESSION_END_STATUSES = ("Success", "Incomplete", "Failed")
+PHONE_IN_ID = 16
+"""Hex digits of her key that follow the session id in a submission's id."""
+MAX_SESSION_ID = MAX_MESSAGE_ID - PHONE_IN_ID - 1
+"""So that a submission's id fits where message ids go (AT's own are 38 characters)."""
 MAX_COUNT = 2**31 - 1
 """The largest count the ``ussd_sessions`` INTEGER columns hold."""
 
@@ -31,6 +35,12 @@ class UssdHop:
     network_code: str
     text: str
     provider: str = PROVIDER
+
+    @property
+    def submission_id(self) -> str:
+        """What stores the report of this phone's session once, and seeds its receipt code: AT's
+        ``sessionId`` with her key, because another phone may come with the same ``sessionId``."""
+        return f"{self.session_id}:{self.reporter_key[:PHONE_IN_ID]}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,8 +71,8 @@ class UssdSessionEnd:
 
 def _session_id(form: Mapping[str, str]) -> str:
     session_id = required_field(form, "sessionId").strip()
-    if len(session_id) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_MESSAGE_ID} characters")
+    if len(session_id) > MAX_SESSION_ID:
+        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_SESSION_ID} characters")
     return session_id
 
 

@@ -344,7 +344,7 @@ def test_at_ussd_hop_keeps_her_text_as_sent_or_raises_payload_invalid(form: dict
         assert (
             not form.get("sessionId", "").strip()
             or not form.get("phoneNumber", "").strip()
-            or (len(form["sessionId"].strip()) > at_sms.MAX_MESSAGE_ID)
+            or (len(form["sessionId"].strip()) > at_ussd.MAX_SESSION_ID)
         )
         return
     assert hop.text == form.get("text", "")

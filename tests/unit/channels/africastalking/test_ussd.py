@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from channels.africastalking.ussd import MAX_SCREEN, parse_hop, parse_session_end, render
+from channels.africastalking.sms import MAX_MESSAGE_ID
+from channels.africastalking.ussd import MAX_SCREEN, MAX_SESSION_ID, parse_hop, parse_session_end, render
 from channels.errors import PayloadInvalid
 from channels.phone import pseudonymise
 
@@ -71,6 +72,16 @@ def test_hops(case: HopCase) -> None:
     assert (hop.session_id, hop.reporter_key, hop.service_code) == (SESSION, KEY, "*384*1234#")
     assert (hop.text, hop.network_code, hop.provider) == (case.text, case.network_code, "africastalking")
     assert "912345678" not in json.dumps(asdict(hop), ensure_ascii=False)
+
+
+def test_a_submission_is_named_by_its_session_and_her_phone_within_a_message_id() -> None:
+    longest = HOP | {"sessionId": "ATUid_" + "f" * (MAX_SESSION_ID - 6)}
+    hers, another = (parse_hop(longest | {"phoneNumber": n}, **IDENTITY) for n in (NUMBER, "+211922222222"))
+    assert hers.submission_id.startswith(longest["sessionId"] + ":")
+    assert hers.submission_id != another.submission_id
+    assert len(hers.submission_id) == MAX_MESSAGE_ID
+    with pytest.raises(PayloadInvalid, match=f"'sessionId' longer than {MAX_SESSION_ID}"):
+        parse_hop(longest | {"sessionId": longest["sessionId"] + "f"}, **IDENTITY)
 
 
 @pytest.mark.parametrize(
