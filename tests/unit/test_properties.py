@@ -345,6 +345,7 @@ def test_at_ussd_hop_keeps_her_text_as_sent_or_raises_payload_invalid(form: dict
             not form.get("sessionId", "").strip()
             or not form.get("phoneNumber", "").strip()
             or (len(form["sessionId"].strip()) > at_ussd.MAX_SESSION_ID)
+            or len(form.get("text", "")) > at_ussd.MAX_INPUTS
         )
         return
     assert hop.text == form.get("text", "")
@@ -367,6 +368,10 @@ def test_at_ussd_hop_keeps_her_text_as_sent_or_raises_payload_invalid(form: dict
 def test_at_ussd_session_end_reads_any_notice_with_a_session_id(
     form: dict[str, str], session_id: str
 ) -> None:
+    if len(form.get("input", "")) > at_ussd.MAX_INPUTS:
+        with pytest.raises(PayloadInvalid, match="'input' longer than"):
+            at_ussd.parse_session_end(form | {"sessionId": session_id}, pepper=PEPPER, default_region="SS")
+        return
     end = at_ussd.parse_session_end(form | {"sessionId": session_id}, pepper=PEPPER, default_region="SS")
     assert end.session_id == session_id
     for count in (end.duration_ms, end.hops):

@@ -59,6 +59,8 @@ HOP_CASES = [
     HopCase("oversized sessionId", HOP | {"sessionId": "ATUid_" + "f" * 200},
             error="'sessionId' longer than"),
     HopCase("missing phoneNumber", without(HOP, "phoneNumber"), error="field 'phoneNumber' required"),
+    HopCase("inputs past a session's", HOP | {"text": "*".join(["99"] * 700)},
+            error="field 'text' longer than 2000 characters"),
 ]  # fmt: skip
 
 
@@ -166,6 +168,7 @@ END_CASES = [
     EndCase("only the session", {"sessionId": SESSION},
             {"reporter_key": None, "status": "", "duration_ms": None, "hops": None, "input": "",
              "last_app_response": "", "cost": "", "service_code": "", "network_code": "", "ended_at": None}),
+    EndCase("inputs past a session's", END | {"input": "1" * 2001}, error="field 'input' longer than 2000"),
     EndCase("missing sessionId", without(END, "sessionId"), error="field 'sessionId' required"),
     EndCase("blank sessionId", END | {"sessionId": ""}, error="field 'sessionId' required"),
 ]  # fmt: skip
