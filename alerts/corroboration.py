@@ -130,122 +130,176 @@ def suggest_duplicates(incident_id: int, *, uow: UnitOfWork, rules: ClusterRules
         return [m.incident_id for m in matches]
 
 
+# A reviewer's merge, unmerge, dismissal or check is one transaction that first locks the incidents
+# it concerns, then checks and acts on them as they are now: two reviewers' concurrent merges of
+# one incident are decided one after the other, and the second is refused. Each function below
+# has a ``*_locked`` form for callers (alerts/review.py) that check permissions under the same locks.
+
+
+def lock_incidents(session: Session, incident_ids: Iterable[int]) -> list[Incident]:
+    """Lock these incidents' rows until the transaction ends and read them afresh. Locks are taken
+    in id order, so two transactions after overlapping sets wait for each other, never deadlock.
+    SQLite ignores FOR UPDATE (it writes one transaction at a time)."""
+    query = select(Incident).where(Incident.id.in_(sorted(set(incident_ids)))).order_by(Incident.id)
+    return list(session.scalars(query.with_for_update().execution_options(populate_existing=True)))
+
+
+def lock_merge(session: Session, source_id: int) -> None:
+    """Lock an incident and the one it is merged into, if any: what an unmerge changes."""
+    into = session.scalar(select(Incident.merged_into_id).where(Incident.id == source_id))
+    locked = lock_incidents(session, [source_id, into] if into else [source_id])
+    now_into = next((incident.merged_into_id for incident in locked if incident.id == source_id), None)
+    if now_into is not None and now_into != into:  # unmerged and merged elsewhere between the reads
+        lock_incidents(session, [now_into])
+
+
+def lock_suggestion(session: Session, suggestion_id: int) -> None:
+    """Lock the two incidents of a duplicate suggestion: what a merge of them would change too."""
+    pair = session.execute(
+        select(DuplicateSuggestion.incident_id, DuplicateSuggestion.candidate_id).where(
+            DuplicateSuggestion.id == suggestion_id
+        )
+    ).one_or_none()
+    lock_incidents(session, pair or ())
+
+
 def merge_incidents(source_id: int, target_id: int, *, actor: str, uow: UnitOfWork) -> None:
     """A reviewer's merge: the source's reports join the target, which becomes as urgent as either."""
     with uow:
-        source, target = _incident(uow.session, source_id), _incident(uow.session, target_id)
-        if source.id == target.id:
-            raise InvalidValue("an incident cannot be merged into itself")
-        for incident in (source, target):
-            if incident.merged_into_id is not None:
-                raise InvalidValue(f"incident {incident.id} is already merged into {incident.merged_into_id}")
-        if source.training != target.training:
-            raise InvalidValue("training and real incidents cannot be merged")
-        report_ids = list(uow.session.scalars(select(Report.id).where(Report.incident_id == source.id)))
-        uow.session.add(
-            IncidentMerge(
-                source_id=source.id,
-                target_id=target.id,
-                report_ids=report_ids,
-                target_before=_merge_fields(target),
-                merged_by=actor,
-            )
-        )
-        uow.session.execute(update(Report).where(Report.id.in_(report_ids)).values(incident_id=target.id))
-        source.merged_into_id = target.id
-        target.priority = min(source.priority, target.priority, key=PRIORITIES.index)
-        target.deadline_at = min(source.deadline_at, target.deadline_at)
-        target.first_reported_at = min(source.first_reported_at, target.first_reported_at)
-        target.restricted = source.restricted or target.restricted
-        _decide_suggestions(uow.session, source.id, target.id, "merged", actor)
-        uow.session.flush()
-        refresh_credibility(uow.session, target)
-        record_event(
-            uow.session,
-            actor=actor,
-            action="incident.merge",
-            subject_type="incident",
-            subject_id=target.id,
-            details={"source": source.id, "target": target.id, "reports": report_ids},
-        )
+        lock_incidents(uow.session, (source_id, target_id))
+        merge_locked(uow.session, source_id, target_id, actor=actor)
         uow.commit()
+
+
+def merge_locked(session: Session, source_id: int, target_id: int, *, actor: str) -> None:
+    """`merge_incidents` in the caller's transaction, which has locked both incidents."""
+    source, target = _incident(session, source_id), _incident(session, target_id)
+    if source.id == target.id:
+        raise InvalidValue("an incident cannot be merged into itself")
+    for incident in (source, target):
+        if incident.merged_into_id is not None:
+            raise InvalidValue(f"incident {incident.id} is already merged into {incident.merged_into_id}")
+    if source.training != target.training:
+        raise InvalidValue("training and real incidents cannot be merged")
+    report_ids = list(session.scalars(select(Report.id).where(Report.incident_id == source.id)))
+    session.add(
+        IncidentMerge(
+            source_id=source.id,
+            target_id=target.id,
+            report_ids=report_ids,
+            target_before=_merge_fields(target),
+            merged_by=actor,
+        )
+    )
+    session.execute(update(Report).where(Report.id.in_(report_ids)).values(incident_id=target.id))
+    source.merged_into_id = target.id
+    target.priority = min(source.priority, target.priority, key=PRIORITIES.index)
+    target.deadline_at = min(source.deadline_at, target.deadline_at)
+    target.first_reported_at = min(source.first_reported_at, target.first_reported_at)
+    target.restricted = source.restricted or target.restricted
+    _decide_suggestions(session, source.id, target.id, "merged", actor)
+    session.flush()
+    refresh_credibility(session, target)
+    record_event(
+        session,
+        actor=actor,
+        action="incident.merge",
+        subject_type="incident",
+        subject_id=target.id,
+        details={"source": source.id, "target": target.id, "reports": report_ids},
+    )
 
 
 def unmerge_incident(source_id: int, *, actor: str, uow: UnitOfWork) -> None:
     """Undo the merge of ``source_id``: its reports and the target's fields go back as they were."""
     with uow:
-        source = _incident(uow.session, source_id)
-        merge = uow.session.scalar(
-            select(IncidentMerge).where(
-                IncidentMerge.source_id == source.id, IncidentMerge.undone_at.is_(None)
-            )
-        )
-        if merge is None or source.merged_into_id is None:
-            raise InvalidValue(f"incident {source.id} is not merged into another")
-        target = _incident(uow.session, merge.target_id)
-        if target.merged_into_id is not None:
-            raise InvalidValue(f"unmerge incident {target.id} from {target.merged_into_id} first")
-        uow.session.execute(
-            update(Report).where(Report.id.in_(merge.report_ids)).values(incident_id=source.id)
-        )
-        source.merged_into_id = None
-        before = merge.target_before
-        target.priority, target.restricted = before["priority"], before["restricted"]
-        target.deadline_at = datetime.fromisoformat(before["deadline_at"])
-        target.first_reported_at = datetime.fromisoformat(before["first_reported_at"])
-        merge.undone_by, merge.undone_at = actor, utcnow()
-        _decide_suggestions(uow.session, source.id, target.id, "open", None)
-        uow.session.flush()
-        refresh_credibility(uow.session, source)
-        refresh_credibility(uow.session, target)
-        record_event(
-            uow.session,
-            actor=actor,
-            action="incident.unmerge",
-            subject_type="incident",
-            subject_id=target.id,
-            details={"source": source.id, "target": target.id, "reports": merge.report_ids},
-        )
+        lock_merge(uow.session, source_id)
+        unmerge_locked(uow.session, source_id, actor=actor)
         uow.commit()
+
+
+def unmerge_locked(session: Session, source_id: int, *, actor: str) -> None:
+    """`unmerge_incident` in the caller's transaction, which has called `lock_merge`."""
+    source = _incident(session, source_id)
+    merge = session.scalar(
+        select(IncidentMerge).where(IncidentMerge.source_id == source.id, IncidentMerge.undone_at.is_(None))
+    )
+    if merge is None or source.merged_into_id is None:
+        raise InvalidValue(f"incident {source.id} is not merged into another")
+    target = _incident(session, merge.target_id)
+    if target.merged_into_id is not None:
+        raise InvalidValue(f"unmerge incident {target.id} from {target.merged_into_id} first")
+    session.execute(update(Report).where(Report.id.in_(merge.report_ids)).values(incident_id=source.id))
+    source.merged_into_id = None
+    before = merge.target_before
+    target.priority, target.restricted = before["priority"], before["restricted"]
+    target.deadline_at = datetime.fromisoformat(before["deadline_at"])
+    target.first_reported_at = datetime.fromisoformat(before["first_reported_at"])
+    merge.undone_by, merge.undone_at = actor, utcnow()
+    _decide_suggestions(session, source.id, target.id, "open", None)
+    session.flush()
+    refresh_credibility(session, source)
+    refresh_credibility(session, target)
+    record_event(
+        session,
+        actor=actor,
+        action="incident.unmerge",
+        subject_type="incident",
+        subject_id=target.id,
+        details={"source": source.id, "target": target.id, "reports": merge.report_ids},
+    )
 
 
 def dismiss_suggestion(suggestion_id: int, *, actor: str, uow: UnitOfWork) -> None:
     """A reviewer says the two incidents are different; the suggestion stays, marked dismissed."""
     with uow:
-        suggestion = uow.session.get(DuplicateSuggestion, suggestion_id)
-        if suggestion is None:
-            raise InvalidValue(f"no duplicate suggestion {suggestion_id}")
-        suggestion.status, suggestion.decided_by, suggestion.decided_at = "dismissed", actor, utcnow()
-        record_event(
-            uow.session,
-            actor=actor,
-            action="suggestion.dismiss",
-            subject_type="incident",
-            subject_id=suggestion.incident_id,
-            details={"candidate": suggestion.candidate_id},
-        )
+        lock_suggestion(uow.session, suggestion_id)
+        dismiss_locked(uow.session, suggestion_id, actor=actor)
         uow.commit()
+
+
+def dismiss_locked(session: Session, suggestion_id: int, *, actor: str) -> None:
+    """`dismiss_suggestion` in the caller's transaction, which has called `lock_suggestion`."""
+    suggestion = session.get(DuplicateSuggestion, suggestion_id)
+    if suggestion is None:
+        raise InvalidValue(f"no duplicate suggestion {suggestion_id}")
+    suggestion.status, suggestion.decided_by, suggestion.decided_at = "dismissed", actor, utcnow()
+    record_event(
+        session,
+        actor=actor,
+        action="suggestion.dismiss",
+        subject_type="incident",
+        subject_id=suggestion.incident_id,
+        details={"candidate": suggestion.candidate_id},
+    )
 
 
 def record_external_check(incident_id: int, outcome: str | None, *, actor: str, uow: UnitOfWork) -> int:
     """A patrol, JOC or partner confirmed or contradicted the incident (None clears it); new credibility."""
-    if outcome is not None and outcome not in EXTERNAL_CHECKS:
-        raise InvalidValue(f"external check {outcome!r} is not one of {', '.join(EXTERNAL_CHECKS)}")
     with uow:
-        incident = _incident(uow.session, incident_id)
-        incident.external_check = outcome
-        credibility = refresh_credibility(uow.session, incident)
-        refresh_reliability(uow.session, reporters_of(uow.session, incident.id))
-        record_event(
-            uow.session,
-            actor=actor,
-            action="incident.external_check",
-            subject_type="incident",
-            subject_id=incident.id,
-            details={"outcome": outcome, "credibility": credibility},
-        )
+        lock_incidents(uow.session, [incident_id])
+        credibility = record_check_locked(uow.session, incident_id, outcome, actor=actor)
         uow.commit()
         return credibility
+
+
+def record_check_locked(session: Session, incident_id: int, outcome: str | None, *, actor: str) -> int:
+    """`record_external_check` in the caller's transaction, which has locked the incident."""
+    if outcome is not None and outcome not in EXTERNAL_CHECKS:
+        raise InvalidValue(f"external check {outcome!r} is not one of {', '.join(EXTERNAL_CHECKS)}")
+    incident = _incident(session, incident_id)
+    incident.external_check = outcome
+    credibility = refresh_credibility(session, incident)
+    refresh_reliability(session, reporters_of(session, incident.id))
+    record_event(
+        session,
+        actor=actor,
+        action="incident.external_check",
+        subject_type="incident",
+        subject_id=incident.id,
+        details={"outcome": outcome, "credibility": credibility},
+    )
+    return credibility
 
 
 def refresh_credibility(session: Session, incident: Incident) -> int:

@@ -17,12 +17,15 @@ from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
 from alerts.access import RESTRICTED_NARRATIVE_READERS, VERIFIED_STATES, can_read_narrative
 from alerts.audit import record_event
 from alerts.corroboration import (
-    dismiss_suggestion,
-    merge_incidents,
-    record_external_check,
+    dismiss_locked,
+    lock_incidents,
+    lock_merge,
+    lock_suggestion,
+    merge_locked,
+    record_check_locked,
     refresh_reliability,
     reporters_of,
-    unmerge_incident,
+    unmerge_locked,
 )
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
 from alerts.escalation import raise_priority, stale_incidents
@@ -491,26 +494,34 @@ COARSE_AREA_KEYS = ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "secto
 """All a restricted incident shows of where it happened outside its detail: admin-2 at finest (R36)."""
 
 
+# Each of the four below locks the incidents it concerns, then checks and acts in one transaction.
+
+
 def merge(source_id: int, target_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
     """A reviewer's merge of two incidents she may both act on (R26)."""
     with uow:
+        lock_incidents(uow.session, (source_id, target_id))
         for incident_id in (source_id, target_id):
             _load_for_action(uow, incident_id, viewer, REVIEWERS, "merge")
-    merge_incidents(source_id, target_id, actor=viewer.email, uow=uow)
+        merge_locked(uow.session, source_id, target_id, actor=viewer.email)
+        uow.commit()
 
 
 def unmerge(source_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
     """Undo the merge of ``source_id``, if she may act on it and on the incident that holds it (R26)."""
     with uow:
+        lock_merge(uow.session, source_id)
         source = _load_for_action(uow, source_id, viewer, REVIEWERS, "unmerge")
         if source.merged_into_id is not None:
             _load_for_action(uow, source.merged_into_id, viewer, REVIEWERS, "unmerge")
-    unmerge_incident(source_id, actor=viewer.email, uow=uow)
+        unmerge_locked(uow.session, source_id, actor=viewer.email)
+        uow.commit()
 
 
 def dismiss(incident_id: int, suggestion_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
     """The two incidents of an open duplicate suggestion of ``incident_id`` are different (R25)."""
     with uow:
+        lock_suggestion(uow.session, suggestion_id)
         _load_for_action(uow, incident_id, viewer, REVIEWERS, "dismiss suggestions of")
         suggestion = uow.session.get(DuplicateSuggestion, suggestion_id)
         pair = (suggestion.incident_id, suggestion.candidate_id) if suggestion else ()
@@ -520,14 +531,18 @@ def dismiss(incident_id: int, suggestion_id: int, viewer: Viewer, *, uow: UnitOf
             raise InvalidValue(f"duplicate suggestion {suggestion_id} is {suggestion.status}, not open")
         other = suggestion.candidate_id if incident_id == suggestion.incident_id else suggestion.incident_id
         _load_for_action(uow, other, viewer, REVIEWERS, "dismiss suggestions of")
-    dismiss_suggestion(suggestion_id, actor=viewer.email, uow=uow)
+        dismiss_locked(uow.session, suggestion_id, actor=viewer.email)
+        uow.commit()
 
 
 def record_check(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, outcome: str | None) -> int:
     """A patrol, JOC or partner confirmed or contradicted it (None clears); the new credibility (R21)."""
     with uow:
+        lock_incidents(uow.session, [incident_id])
         _load_for_action(uow, incident_id, viewer, REVIEWERS, "record checks on")
-    return record_external_check(incident_id, outcome, actor=viewer.email, uow=uow)
+        credibility = record_check_locked(uow.session, incident_id, outcome, actor=viewer.email)
+        uow.commit()
+        return credibility
 
 
 def stale(viewer: Viewer, *, uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:

@@ -185,7 +185,7 @@ def new_ref() -> str:
 
 
 def ref_for(seed: str, secret: str) -> str:
-    """A receipt code derived from ``seed`` (a USSD session id): stable, unguessable without ``secret``."""
+    """A receipt code derived from ``seed`` (a USSD submission id): stable, unguessable without ``secret``."""
     digest = hmac.new(secret.encode(), seed.encode(), hashlib.sha256).digest()
     return "".join(REF_ALPHABET[byte % len(REF_ALPHABET)] for byte in digest[:REF_LENGTH])
 

@@ -29,8 +29,9 @@ def _requested_key(reporter_key: str) -> str:
     return f"dalili:ussd:profile-requested:{reporter_key}"
 
 
-def _prefix_key(session_id: str) -> str:
-    return f"dalili:ussd:prefix:{session_id}"
+def _prefix_key(reporter_key: str, session_id: str) -> str:
+    # Her key too: a session id reused by another phone must not replay her answers to it.
+    return f"dalili:ussd:prefix:{reporter_key}:{session_id}"
 
 
 def save_profile(redis: Redis, reporter_key: str, *, language: str, places: list[PlaceOption]) -> None:
@@ -45,7 +46,7 @@ def load_hop_state(
     should cache her profile (true once a minute at most while it is missing)."""
     with redis.pipeline(transaction=False) as pipe:
         pipe.get(_profile_key(reporter_key))
-        pipe.get(_prefix_key(session_id))
+        pipe.get(_prefix_key(reporter_key, session_id))
         pipe.set(_requested_key(reporter_key), 1, nx=True, ex=60)
         if first_hop:
             pipe.getdel(_resume_key(reporter_key))
@@ -55,7 +56,7 @@ def load_hop_state(
     places = [PlaceOption(code, name) for code, name in profile.get("places", [])]
     if first_hop and resumed and resumed[0]:
         prefix = resumed[0]
-        redis.set(_prefix_key(session_id), prefix, ex=SESSION_TTL)
+        redis.set(_prefix_key(reporter_key, session_id), prefix, ex=SESSION_TTL)
     text_prefix = _text(prefix)
     return profile.get("language", default_language), places, text_prefix, fetch_profile
 
@@ -64,7 +65,9 @@ def remember_for_resume(
     redis: Redis, reporter_key: str, session_id: str, inputs: str, *, seconds: int
 ) -> None:
     """Keep a dropped session's answers (with any it resumed) so the same phone can pick up there."""
-    replay = "*".join(part for part in (_text(redis.get(_prefix_key(session_id))), inputs) if part)
+    replay = "*".join(
+        part for part in (_text(redis.get(_prefix_key(reporter_key, session_id))), inputs) if part
+    )
     if replay:
         redis.set(_resume_key(reporter_key), replay, ex=seconds)
 

@@ -80,28 +80,28 @@ def at_ussd() -> Response:
         path, language=language, menus=services.menus, taxonomy=services.taxonomy, places=places
     )
     if isinstance(outcome, Submission):
-        return _ussd_answer(_submit(hop.session_id, hop.reporter_key, outcome, places), ends=True)
+        return _ussd_answer(_submit(hop, outcome, places), ends=True)
     if isinstance(outcome, LanguageChange):
         services.queues.enqueue(
             "maintenance",
             jobs.set_reporter_language,
             hop.reporter_key,
             outcome.language,
-            job_id=f"language-{hop.session_id}",
+            job_id=f"language-{hop.submission_id}",
         )
         outcome = outcome.screen
     return _ussd_answer(outcome.text, ends=outcome.ends)
 
 
-def _submit(session_id: str, reporter_key: str, outcome: Submission, places: list[PlaceOption]) -> str:
+def _submit(hop: ussd.UssdHop, outcome: Submission, places: list[PlaceOption]) -> str:
     """Store the report of a finished session and return its last screen, with her receipt code.
 
     The END screen is her acknowledgement, so the report is committed first, like an SMS (the
-    session id keeps AT's resend of the last hop to one row).
+    submission id keeps AT's resend of the last hop to one row).
     """
     services = current_services()
     # The same session always shows the same code, even when AT resends the last hop.
-    ref = ref_for(session_id, services.settings.pepper)
+    ref = ref_for(hop.submission_id, services.settings.pepper)
     content = {
         "text": f"{outcome.category} {outcome.place_text or ''}".strip(),
         "category": outcome.category,
@@ -114,10 +114,10 @@ def _submit(session_id: str, reporter_key: str, outcome: Submission, places: lis
     parsed = ParsedInbound(
         provider="africastalking",
         channel="ussd",
-        provider_message_id=session_id,
-        reporter_key=reporter_key,
+        provider_message_id=hop.submission_id,
+        reporter_key=hop.reporter_key,
         content=content,
-        payload={"sessionId": session_id},
+        payload={"sessionId": hop.session_id},
     )
     receive(parsed, source=request.remote_addr or "", training=training_request())
     return outcome.screen.format(ref=ref)

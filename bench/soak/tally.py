@@ -1,7 +1,8 @@
 """What PostgreSQL, Redis and the recorded replies say became of every message the soak sent.
 
 Messages are matched by (provider, provider message id): an SMS is stored under its MessageSid or
-AT id, a USSD session under its sessionId, by the webhook before it answers.
+AT id, a USSD session under its sessionId and her key (read back from its payload), by the webhook
+before it answers.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def _one(conn: psycopg.Connection[Any], query: str, params: tuple[Any, ...] = ()
 
 
 MESSAGES = """
-SELECT m.provider, m.provider_message_id, m.id, m.status, m.error, r.id,
+SELECT m.provider, CASE m.channel WHEN 'ussd' THEN m.payload->>'sessionId' ELSE m.provider_message_id END,
+       m.id, m.status, m.error, r.id,
        extract(epoch FROM r.created_at)::float8,
        EXISTS (SELECT 1 FROM staff_notifications s
                WHERE s.incident_id = r.incident_id AND s.event = 'new' AND s.responder = %s),

@@ -17,6 +17,15 @@ MAX_SCREEN = 160
 """Characters a screen may hold on every telco (Safaricom's limit; CHANNELS.md §10.2)."""
 
 SESSION_END_STATUSES = ("Success", "Incomplete", "Failed")
+PHONE_IN_ID = 16
+"""Hex digits of her key that follow the session id in a submission's id."""
+MAX_SESSION_ID = MAX_MESSAGE_ID - PHONE_IN_ID - 1
+"""So that a submission's id fits where message ids go (AT's own are 38 characters)."""
+MAX_INPUTS = 2000
+"""Characters of a session's joined inputs (``text``, ``input``) at most: more than anyone types in a
+session of about 180 s (CHANNELS.md §10.3); each is replayed through the menus at every hop."""
+MAX_COUNT = 2**31 - 1
+"""The largest count the ``ussd_sessions`` INTEGER columns hold."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +38,12 @@ class UssdHop:
     network_code: str
     text: str
     provider: str = PROVIDER
+
+    @property
+    def submission_id(self) -> str:
+        """What stores the report of this phone's session once, and seeds its receipt code: AT's
+        ``sessionId`` with her key, because another phone may come with the same ``sessionId``."""
+        return f"{self.session_id}:{self.reporter_key[:PHONE_IN_ID]}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,14 +74,25 @@ class UssdSessionEnd:
 
 def _session_id(form: Mapping[str, str]) -> str:
     session_id = required_field(form, "sessionId").strip()
-    if len(session_id) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_MESSAGE_ID} characters")
+    if len(session_id) > MAX_SESSION_ID:
+        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_SESSION_ID} characters")
     return session_id
 
 
+def _inputs(form: Mapping[str, str], name: str) -> str:
+    # Free text may contain spaces, and a leading or trailing one is hers: keep it as sent.
+    value = form.get(name, "")
+    if len(value) > MAX_INPUTS:
+        raise PayloadInvalid(f"field '{name}' longer than {MAX_INPUTS} characters")
+    return value
+
+
 def _count(form: Mapping[str, str], name: str) -> int | None:
+    """A count of the notice, or None unless it is a whole number its column holds: the counts only
+    describe the session, and refusing the notice would lose her resume."""
     value = form.get(name, "").strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_COUNT))
+    return int(value) if digits and int(value) <= MAX_COUNT else None
 
 
 # see https://github.com/DanNduati/at-ussd/blob/main/AT-USSD.md (AT docs copy, CHANNELS.md §10)
@@ -79,8 +105,7 @@ def parse_hop(form: Mapping[str, str], *, pepper: str, default_region: str) -> U
         reporter_key=pseudonymise(caller, pepper=pepper, default_region=default_region),
         service_code=form.get("serviceCode", "").strip(),
         network_code=form.get("networkCode", "").strip(),
-        # Free text may contain spaces, and a leading or trailing one is hers: keep text as sent.
-        text=form.get("text", ""),
+        text=_inputs(form, "text"),
     )
 
 
@@ -105,7 +130,7 @@ def parse_session_end(form: Mapping[str, str], *, pepper: str, default_region: s
         status=form.get("status", "").strip(),
         duration_ms=_count(form, "durationInMillis"),
         hops=_count(form, "hopsCount"),
-        input=form.get("input", ""),
+        input=_inputs(form, "input"),
         last_app_response=form.get("lastAppResponse", ""),
         error_message=form.get("errorMessage", "").strip(),
         cost=form.get("cost", "").strip(),

@@ -21,6 +21,10 @@ from channels.phone import WHATSAPP_PREFIX, pseudonymise
 
 PROVIDER = "twilio"
 MAX_MESSAGE_ID = 128
+MAX_MEDIA = 10
+"""Media one message carries at most (Twilio MMS: 10; WhatsApp: 1); ``NumMedia`` sizes a list."""
+MAX_SEGMENTS = 255
+"""Parts one concatenated SMS has at most: the part count of its user data header is one octet."""
 MESSAGE_ID_FIELDS = ("MessageSid", "SmsMessageSid", "SmsSid")
 SENDER_FIELDS = ("From", "WaId", "ExternalUserId", "ParentExternalUserId", "ProfileName", "ProfileUsername")
 """Fields that identify the sender (number, WhatsApp ids, display name): dropped before storage,
@@ -75,11 +79,18 @@ def _location(form: Mapping[str, str]) -> dict[str, float]:
     return {"lat": lat, "lon": lon}
 
 
+def _count(form: Mapping[str, str], name: str, maximum: int) -> int:
+    """A count field as a number within its real limit (0 when absent): a signed request must not
+    size a loop or a list beyond what Twilio can send."""
+    value = form.get(name, "").strip() or "0"
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(maximum))
+    if not digits or int(value) > maximum:
+        raise PayloadInvalid(f"field '{name}' must be a whole number from 0 to {maximum}")
+    return int(value)
+
+
 def _media(form: Mapping[str, str]) -> list[dict[str, str]]:
-    try:
-        count = int(form.get("NumMedia") or 0)
-    except ValueError as exc:
-        raise PayloadInvalid("field 'NumMedia' must be a whole number") from exc
+    count = _count(form, "NumMedia", MAX_MEDIA)
     return [
         {"url": form.get(f"MediaUrl{i}", ""), "content_type": form.get(f"MediaContentType{i}", "")}
         for i in range(count)
@@ -98,6 +109,7 @@ def parse_message(form: Mapping[str, str], *, pepper: str, default_region: str) 
     key = pseudonymise(sender, pepper=pepper, default_region=default_region)
     content: dict[str, Any] = {"text": form.get("Body", "")}
     content.update(_location(form))
+    _count(form, "NumSegments", MAX_SEGMENTS)  # unused, but refused out of range like any count
     if media := _media(form):
         content["media"] = media
     payload = {name: form[name] for name in form if name not in SENDER_FIELDS}

@@ -366,6 +366,22 @@ class TestAfricasTalking:
             assert recorded is not None
             assert (recorded.status, recorded.hops) == ("Incomplete", 2)
 
+    def test_a_session_end_with_counts_no_column_holds_is_kept_without_them(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        end = {
+            "sessionId": "ATUid_counts",
+            "phoneNumber": PHONE,
+            "status": "Success",
+            "hopsCount": "9" * 5000,  # more digits than int() reads
+            "durationInMillis": "2147483648",  # one past PostgreSQL's INTEGER
+        }
+        assert at_post(client, services, "ussd/events", end).status_code == 200
+        with services.uow() as uow:
+            recorded = uow.session.get(UssdSession, "ATUid_counts")
+            assert recorded is not None
+            assert (recorded.status, recorded.hops, recorded.duration_ms) == ("Success", None, None)
+
     def test_a_beep_is_rejected_and_only_the_active_callback_counts(
         self, app: Flask, client: FlaskClient, services: Services
     ) -> None:
@@ -407,3 +423,56 @@ def test_a_resent_last_ussd_hop_shows_the_same_reference_and_stores_one_report(
     assert first.startswith("END ")
     drain(app)
     assert [(r.category, r.ref) for r in reports(services)] == [("ABD", first.rsplit(" ", 1)[-1])]
+
+
+def test_two_phones_with_one_session_id_each_get_their_own_reference_and_report(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    other = "+211922222222"
+    walks = {PHONE: ("", "3", "3*2", "3*2*Rubkona"), other: ("", "1", "1*1", "1*1*Bentiu market")}
+    last: dict[str, str] = {}
+    for step in range(4):  # the two sessions hop by hop, in turn
+        for phone, walk in walks.items():
+            hop = {
+                "sessionId": "ATUid_shared",
+                "phoneNumber": phone,
+                "networkCode": "99999",
+                "text": walk[step],
+            }
+            last[phone] = at_post(client, services, "ussd", hop | {"serviceCode": "*384*1#"}).text
+    again = at_post(
+        client,
+        services,
+        "ussd",
+        {
+            "sessionId": "ATUid_shared",
+            "phoneNumber": other,
+            "serviceCode": "*384*1#",
+            "text": walks[other][-1],
+        },
+    ).text
+    assert again == last[other]  # her resent last hop: the same screen, nothing new stored
+    refs = {phone: screen.rsplit(" ", 1)[-1] for phone, screen in last.items()}
+    assert all(screen.startswith("END ") for screen in last.values())
+    assert refs[PHONE] != refs[other]
+    drain(app)
+    stored = {(r.reporter_key, r.category, r.ref) for r in reports(services)}
+    assert stored == {
+        (key_of(services, PHONE), "ABD", refs[PHONE]),
+        (key_of(services, other), "ATK", refs[other]),
+    }
+
+
+def test_a_resumed_session_is_not_replayed_to_another_phone_with_its_session_id(
+    client: FlaskClient, services: Services
+) -> None:
+    hop = {"networkCode": "99999", "serviceCode": "*384*1#", "text": ""}
+    at_post(client, services, "ussd", hop | {"sessionId": "ATUid_drop", "phoneNumber": PHONE, "text": "2"})
+    end = {"sessionId": "ATUid_drop", "phoneNumber": PHONE, "status": "Incomplete", "input": "2"}
+    at_post(client, services, "ussd/events", end | {"lastAppResponse": "CON When?"})
+    resumed = at_post(client, services, "ussd", hop | {"sessionId": "ATUid_reused", "phoneNumber": PHONE})
+    assert resumed.text.startswith("CON When?")
+    stranger = at_post(
+        client, services, "ussd", hop | {"sessionId": "ATUid_reused", "phoneNumber": "+211933"}
+    )
+    assert stranger.text.startswith("CON What happened?")  # her own first menu, not PHONE's answers

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
-from alerts.models import Report
+from alerts.models import InboundMessage, Report
 from app import MAX_REQUEST_BYTES
 from app.bootstrap import Services
 from app.worker import drain
@@ -160,3 +160,23 @@ def test_a_binary_body_gets_a_precise_4xx_and_nothing_is_stored(
     )
     assert 400 <= unsigned.status_code < 500
     assert _count(services, "inbound_messages") == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "limit"),
+    [("NumMedia", "100000000", 10), ("NumMedia", "11", 10), ("NumSegments", "9" * 20, 255)],
+    ids=["NumMedia in the millions", "NumMedia past Twilio's 10", "NumSegments of 20 digits"],
+)
+def test_a_count_past_its_real_limit_gets_a_precise_400_and_is_kept_for_review(
+    client: FlaskClient, services: Services, field: str, value: str, limit: int
+) -> None:
+    # A signed NumMedia=100000000 used to build a list of that many media: 2 GB in one worker.
+    form = twilio_sms(sid=random_sid(), body="MOV qcount road closed") | {field: value}
+    response = signed_twilio_post(client, form)
+    assert response.status_code == 400
+    reason = f"field '{field}' must be a whole number from 0 to {limit}"
+    assert response.json["error"] == reason
+    with services.uow() as uow:
+        kept = uow.session.scalars(select(InboundMessage)).one()
+        assert (kept.status, kept.error, kept.content["text"]) == ("review", reason, "MOV qcount road closed")
+    assert services.queues.queues["intake"].count == 0

@@ -244,9 +244,18 @@ def test_twilio_parse_keeps_body_id_and_fields_and_drops_the_number(
 @given(
     st.dictionaries(
         st.sampled_from(
-            [*twilio.MESSAGE_ID_FIELDS, "From", "Body", "NumMedia", "Latitude", "Longitude", "MediaUrl0"]
+            [
+                *twilio.MESSAGE_ID_FIELDS,
+                "From",
+                "Body",
+                "NumMedia",
+                "NumSegments",
+                "Latitude",
+                "Longitude",
+                "MediaUrl0",
+            ]
         ),
-        TEXT,
+        st.one_of(TEXT, st.integers(-5, 10**12).map(str)),
     )
 )
 def test_twilio_parse_of_any_form_reads_it_or_raises_payload_invalid_and_salvage_always_works(
@@ -262,6 +271,7 @@ def test_twilio_parse_of_any_form_reads_it_or_raises_payload_invalid_and_salvage
         return
     assert parsed.content["text"] == form.get("Body", "")
     assert len(parsed.provider_message_id) <= twilio.MAX_MESSAGE_ID
+    assert len(parsed.content.get("media", [])) <= twilio.MAX_MEDIA
     if "lat" in parsed.content:
         assert -90 <= parsed.content["lat"] <= 90
         assert -180 <= parsed.content["lon"] <= 180
@@ -334,7 +344,8 @@ def test_at_ussd_hop_keeps_her_text_as_sent_or_raises_payload_invalid(form: dict
         assert (
             not form.get("sessionId", "").strip()
             or not form.get("phoneNumber", "").strip()
-            or (len(form["sessionId"].strip()) > at_sms.MAX_MESSAGE_ID)
+            or (len(form["sessionId"].strip()) > at_ussd.MAX_SESSION_ID)
+            or len(form.get("text", "")) > at_ussd.MAX_INPUTS
         )
         return
     assert hop.text == form.get("text", "")
@@ -346,17 +357,25 @@ def test_at_ussd_hop_keeps_her_text_as_sent_or_raises_payload_invalid(form: dict
 @given(
     st.dictionaries(
         st.sampled_from(["phoneNumber", "status", "durationInMillis", "hopsCount", "input", "date", "cost"]),
-        st.one_of(TEXT, st.integers(-5, 10**9).map(str), st.sampled_from(["²", "٣", "1_000", " 12 "])),
+        st.one_of(
+            TEXT,
+            st.integers(-5, 10**12).map(str),
+            st.sampled_from(["²", "٣", "1_000", " 12 ", "9" * 5000]),
+        ),
     ),
     st.text(alphabet=string.ascii_letters + string.digits, min_size=1, max_size=40),
 )
 def test_at_ussd_session_end_reads_any_notice_with_a_session_id(
     form: dict[str, str], session_id: str
 ) -> None:
+    if len(form.get("input", "")) > at_ussd.MAX_INPUTS:
+        with pytest.raises(PayloadInvalid, match="'input' longer than"):
+            at_ussd.parse_session_end(form | {"sessionId": session_id}, pepper=PEPPER, default_region="SS")
+        return
     end = at_ussd.parse_session_end(form | {"sessionId": session_id}, pepper=PEPPER, default_region="SS")
     assert end.session_id == session_id
     for count in (end.duration_ms, end.hops):
-        assert count is None or (isinstance(count, int) and count >= 0)
+        assert count is None or (isinstance(count, int) and 0 <= count <= at_ussd.MAX_COUNT)
     assert end.input == form.get("input", "")
 
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from channels.africastalking.ussd import MAX_SCREEN, parse_hop, parse_session_end, render
+from channels.africastalking.sms import MAX_MESSAGE_ID
+from channels.africastalking.ussd import MAX_SCREEN, MAX_SESSION_ID, parse_hop, parse_session_end, render
 from channels.errors import PayloadInvalid
 from channels.phone import pseudonymise
 
@@ -58,6 +59,8 @@ HOP_CASES = [
     HopCase("oversized sessionId", HOP | {"sessionId": "ATUid_" + "f" * 200},
             error="'sessionId' longer than"),
     HopCase("missing phoneNumber", without(HOP, "phoneNumber"), error="field 'phoneNumber' required"),
+    HopCase("inputs past a session's", HOP | {"text": "*".join(["99"] * 700)},
+            error="field 'text' longer than 2000 characters"),
 ]  # fmt: skip
 
 
@@ -71,6 +74,16 @@ def test_hops(case: HopCase) -> None:
     assert (hop.session_id, hop.reporter_key, hop.service_code) == (SESSION, KEY, "*384*1234#")
     assert (hop.text, hop.network_code, hop.provider) == (case.text, case.network_code, "africastalking")
     assert "912345678" not in json.dumps(asdict(hop), ensure_ascii=False)
+
+
+def test_a_submission_is_named_by_its_session_and_her_phone_within_a_message_id() -> None:
+    longest = HOP | {"sessionId": "ATUid_" + "f" * (MAX_SESSION_ID - 6)}
+    hers, another = (parse_hop(longest | {"phoneNumber": n}, **IDENTITY) for n in (NUMBER, "+211922222222"))
+    assert hers.submission_id.startswith(longest["sessionId"] + ":")
+    assert hers.submission_id != another.submission_id
+    assert len(hers.submission_id) == MAX_MESSAGE_ID
+    with pytest.raises(PayloadInvalid, match=f"'sessionId' longer than {MAX_SESSION_ID}"):
+        parse_hop(longest | {"sessionId": longest["sessionId"] + "f"}, **IDENTITY)
 
 
 @pytest.mark.parametrize(
@@ -148,11 +161,14 @@ END_CASES = [
     EndCase("iso date", END | {"date": "2024-03-01T10:15:00Z"}),
     EndCase("bad numbers", END | {"durationInMillis": "4.2s", "hopsCount": "-1"},
             {"duration_ms": None, "hops": None}),
+    EndCase("counts past an INTEGER", END | {"durationInMillis": "2147483648", "hopsCount": "9" * 5000},
+            {"duration_ms": None, "hops": None}),
     EndCase("bad date", END | {"date": "yesterday"}, {"ended_at": None}),
     EndCase("unknown status kept", END | {"status": "Borked"}, {"status": "Borked"}),
     EndCase("only the session", {"sessionId": SESSION},
             {"reporter_key": None, "status": "", "duration_ms": None, "hops": None, "input": "",
              "last_app_response": "", "cost": "", "service_code": "", "network_code": "", "ended_at": None}),
+    EndCase("inputs past a session's", END | {"input": "1" * 2001}, error="field 'input' longer than 2000"),
     EndCase("missing sessionId", without(END, "sessionId"), error="field 'sessionId' required"),
     EndCase("blank sessionId", END | {"sessionId": ""}, error="field 'sessionId' required"),
 ]  # fmt: skip

@@ -109,6 +109,15 @@ CASES = [
     Case("half a location", SMS | {"Latitude": "9.2"}, error="Latitude"),
     Case("location off the globe", SMS | {"Latitude": "99", "Longitude": "29"}, error="outside"),
     Case("NumMedia not a number", SMS | {"NumMedia": "two"}, error="NumMedia"),
+    Case("ten media, Twilio's most", SMS | {"NumMedia": "10"},
+         content={"text": "SXV Bentiu", "media": [{"url": "", "content_type": ""}] * 10}),
+    Case("NumMedia past Twilio's 10", SMS | {"NumMedia": "11"},
+         error="field 'NumMedia' must be a whole number from 0 to 10"),
+    Case("NumMedia in the millions", SMS | {"NumMedia": "100000000"}, error="from 0 to 10"),
+    Case("NumMedia negative", SMS | {"NumMedia": "-1"}, error="from 0 to 10"),
+    Case("NumSegments past an SMS's 255 parts", SMS | {"NumSegments": "256"},
+         error="field 'NumSegments' must be a whole number from 0 to 255"),
+    Case("NumSegments of 5,000 digits", SMS | {"NumSegments": "9" * 5000}, error="from 0 to 255"),
 ]  # fmt: skip
 
 
