@@ -81,7 +81,8 @@ def _normalise_token(raw: str) -> Iterator[str]:
     if numbered := _name_and_number(token):
         yield from (t for t in (_SQUASH.sub(r"\1", numbered[0]), numbered[1]) if t)
     elif token := _SQUASH.sub(r"\1", token):
-        yield token
+        # Squashing can make an ordinal ("0ee" is "0e"): read it as one, as a second pass would.
+        yield ordinal.group(1) if (ordinal := _ORDINAL.fullmatch(token)) else token
 
 
 def place_tokens(text: str) -> list[tuple[str, bool]]:

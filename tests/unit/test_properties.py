@@ -447,6 +447,7 @@ def test_normalise_place_never_raises_and_gives_single_spaced_lowercase_keys(tex
 @example("a'0")  # the apostrophe hid "a0" from the name-and-number rule on the first pass
 @example("2A0")  # the Arabizi 2 left "a0" behind
 @example("3'ana5 kilo5 pk'12 d'Obo")
+@example("0ee")  # squashed to the ordinal "0e"
 def test_normalise_place_is_idempotent_so_a_stored_key_is_its_own_key(text: str) -> None:
     key = normalise_place(text)
     assert normalise_place(key) == key
