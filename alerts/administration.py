@@ -12,19 +12,18 @@ from sqlalchemy import func, select
 
 from alerts.accounts import create_user
 from alerts.audit import record_event
-from alerts.errors import InvalidValue, NotPermitted, UnknownUser
+from alerts.errors import InvalidValue, UnknownUser
 from alerts.messages import Viewer
 from alerts.models import Network, Reporter, User
+from alerts.policy import ADMINISTER, require
 from alerts.unit_of_work import UnitOfWork
 
-ADMINS = frozenset({"admin"})
 PSEUDONYM_SHOWN = 12
 """Characters of a reporter key an administrator sees: enough to tell monitors apart, no more."""
 
 
 def _require_admin(viewer: Viewer) -> None:
-    if viewer.role not in ADMINS:
-        raise NotPermitted(f"role {viewer.role} cannot administer the deployment")
+    require(viewer, ADMINISTER, "administer the deployment")
 
 
 def list_users(viewer: Viewer, *, uow: UnitOfWork) -> list[dict[str, Any]]:

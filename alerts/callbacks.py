@@ -25,11 +25,10 @@ from alerts.audit import record_event
 from alerts.errors import AlertsError, InvalidValue, NotPermitted
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, ContactVaultEntry, Network, Report, Reporter
+from alerts.policy import CONTACTS, may, require
 from alerts.unit_of_work import UnitOfWork
 from alerts.vault import Vault
 
-CONTACT_OFFICERS = frozenset({"contact_officer"})
-"""The only role that may read the vault (§6.4, R29)."""
 CALL_OUTCOMES = ("reached", "no_answer", "wrong_person")
 REFERENCE_LENGTH = 10
 """Base32 characters of a reference: 50 bits, so two monitors never share one in practice."""
@@ -64,7 +63,7 @@ def list_callbacks(
     viewer: Viewer, *, uow: UnitOfWork, now: datetime, page: int = 1, per_page: int = PAGE
 ) -> CallbackPage:
     """Monitors with a live vault entry in her countries, latest contact first: pseudonymous only."""
-    _require_officer(viewer, "list call-backs")
+    require(viewer, CONTACTS, "list call-backs")
     if page < 1 or not 1 <= per_page <= MAX_PAGE:
         raise InvalidValue(f"page must be 1 or more, and per_page between 1 and {MAX_PAGE}")
     latest = func.coalesce(Reporter.last_inbound_at, ContactVaultEntry.created_at)
@@ -88,7 +87,7 @@ def reveal_contact(
     """Her E.164 number, for the contact officer who says why; one audit event per attempt."""
     wanted, note = _normal(reference), _NUMBER_LIKE.sub("…", reason.strip())[:REASON_LIMIT]
     with uow:
-        if viewer.role not in CONTACT_OFFICERS:
+        if not may(viewer, CONTACTS):
             _refuse(uow, viewer, wanted, note, "role")
             raise NotPermitted(f"role {viewer.role} cannot read the contact vault")
         if not note:
@@ -107,18 +106,13 @@ def record_callback(viewer: Viewer, reference: str, outcome: str, *, uow: UnitOf
     """The call back she made and how it went, in the audit trail: the list shows it."""
     if outcome not in CALL_OUTCOMES:
         raise InvalidValue(f"outcome must be one of {', '.join(CALL_OUTCOMES)}")
-    _require_officer(viewer, "record call-backs")
+    require(viewer, CONTACTS, "record call-backs")
     wanted = _normal(reference)
     with uow:
         if _find(uow, viewer, wanted, now) is None:
             raise NoContactKept(f"no contact is kept for {wanted}")
         _audit(uow, viewer, CALLED, wanted, {"outcome": outcome})
         uow.commit()
-
-
-def _require_officer(viewer: Viewer, what: str) -> None:
-    if viewer.role not in CONTACT_OFFICERS:
-        raise NotPermitted(f"role {viewer.role} cannot {what}")
 
 
 def _normal(reference: str) -> str:

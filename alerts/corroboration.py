@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from alerts.access import VERIFIED_STATES
 from alerts.audit import record_event
 from alerts.clustering import ClusterRules, Sighting, duplicate_candidates
 from alerts.credibility import (
@@ -31,6 +30,7 @@ from alerts.credibility import (
 )
 from alerts.errors import InvalidValue, UnknownIncident
 from alerts.models import DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, utcnow
+from alerts.policy import VERIFIED_STATES
 from alerts.taxonomy import FALLBACK
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, PRIORITIES, REVIEWED_STATES

@@ -8,12 +8,12 @@ with a fresh deadline, and shows in the stale view. Staff alerts are planned as 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, true
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -79,10 +79,14 @@ def raise_priority(
 
 
 def stale_incidents(
-    now: datetime, *, uow: UnitOfWork, include_training: bool = False, countries: Collection[str] = ()
+    now: datetime,
+    *,
+    uow: UnitOfWork,
+    include_training: bool = False,
+    scope: Iterable[ColumnElement[bool]] = (),
 ) -> list[dict[str, Any]]:
     """Items awaiting review that escalated or are past their deadline, longest overdue first (R22);
-    only in ``countries`` when some are given."""
+    only those ``scope`` (a viewer's ``alerts.policy.incident_scope``) lets through, when given."""
     with uow:
         rows = uow.session.scalars(
             select(Incident)
@@ -91,7 +95,7 @@ def stale_incidents(
                 Incident.merged_into_id.is_(None),
                 Incident.training.is_(include_training),
                 (Incident.escalation_level > 0) | (Incident.deadline_at < now),
-                Incident.country.in_(sorted(countries)) if countries else true(),
+                *scope,
             )
             .order_by(Incident.first_reported_at)
             .limit(STALE_PAGE)
@@ -100,6 +104,7 @@ def stale_incidents(
             {
                 "id": i.id,
                 "category": i.category,
+                "restricted": i.restricted,
                 "priority": i.priority,
                 "status": i.status,
                 "country": i.country,

@@ -25,11 +25,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from alerts.audit import record_event
-from alerts.errors import InvalidValue, NotPermitted
+from alerts.errors import InvalidValue
 from alerts.hotspot_rules import CELL_KINDS, Disclosure, HotspotRules
-from alerts.indicators import ADDRESSED, PROTECTION_READERS
 from alerts.messages import Viewer
 from alerts.models import Incident, Report
+from alerts.policy import PROTECTION, VERIFIED_STATES, incident_scope, require
 from alerts.ports import MapLayers
 from alerts.review import MAX_ID
 from alerts.unit_of_work import UnitOfWork
@@ -40,7 +40,6 @@ from geo.exports import FORMATS, write_vector
 from geo.patrol_map import render_patrol_map
 from geo.products import INCIDENT_COLUMNS, HotspotProduct, ProductInfo, empty_incidents
 
-VERIFIED_STATES = ("verified", *ADDRESSED)
 MAP_FORMATS = ("png", "pdf")
 EXPORT_FORMATS = (*FORMATS, *MAP_FORMATS)
 MAX_POINTS = 100_000
@@ -142,8 +141,7 @@ def _verified(viewer: Viewer, request: HotspotRequest) -> list[ColumnElement[boo
         Incident.first_reported_at < request.until,
         Incident.training.is_(False),
     ]
-    if viewer.countries:
-        conditions.append(Incident.country.in_(sorted(viewer.countries)))
+    conditions.extend(incident_scope(viewer))
     if request.categories:
         conditions.append(Incident.category.in_(request.categories))
     if request.priorities:
@@ -357,8 +355,7 @@ def build_product(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> HotspotProduct:
     """The hotspot product a viewer may have for this filter (R35–R38, R42–R44, R47)."""
-    if viewer.role not in PROTECTION_READERS:
-        raise NotPermitted(f"role {viewer.role} cannot read hotspot products")
+    require(viewer, PROTECTION, "read hotspot products")
     sensitivity = request.sensitivity or rules.default_sensitivity
     disclosure: Disclosure = rules.disclosure(sensitivity, viewer.role)
     kind = request.cells or rules.cells

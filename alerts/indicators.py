@@ -21,11 +21,9 @@ from sqlalchemy import select
 from alerts.errors import InvalidValue, NotPermitted
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, Incident, Network, Report
+from alerts.policy import INDICATORS, OWN_NETWORKS, PROTECTION, RESTRICTED, may, require, scoped
 from alerts.unit_of_work import UnitOfWork
 
-INDICATOR_READERS = frozenset(
-    {"triage_reviewer", "joc_officer", "protection_analyst", "wpa_crsv_focal", "network_coordinator", "admin"}
-)
 SMALL_COUNT = 3
 """Counts below this are reported as "<3" in network feedback (k-anonymity, §6.3 item 7)."""
 ADDRESSED = ("response_dispatched", "closed")
@@ -98,8 +96,7 @@ def indicators(
 ) -> dict[str, Any]:
     """Time to triage, to verification and to action, and the share addressed, overall and per
     network, area (admin-1) or ISO week, for alerts first reported in [since, until) (R23)."""
-    if viewer.role not in INDICATOR_READERS:
-        raise NotPermitted(f"role {viewer.role} cannot read indicators")
+    require(viewer, INDICATORS, "read indicators")
     if group_by not in GROUPINGS:
         raise InvalidValue(f"group_by must be one of {', '.join(GROUPINGS)}")
     if since >= until:
@@ -111,11 +108,9 @@ def indicators(
             Incident.training.is_(False),
             Incident.merged_into_id.is_(None),
         )
-        if viewer.countries:
-            query = query.where(Incident.country.in_(sorted(viewer.countries)))
-        incidents = list(uow.session.scalars(query))
+        incidents = list(uow.session.scalars(scoped(query, viewer, aggregate=True)))
         networks = _networks(uow, [i.id for i in incidents])
-        if viewer.role == "network_coordinator":
+        if may(viewer, OWN_NETWORKS):  # grouped by the first report's network: only hers
             incidents = [i for i in incidents if networks.get(i.id) in viewer.network_ids]
         names: dict[int, str] = {
             row.id: row.name for row in uow.session.execute(select(Network.id, Network.name))
@@ -168,14 +163,13 @@ def network_feedback(
 ) -> dict[str, Any]:
     """What a coordinator brings to the network's feedback meeting: how many alerts, of which kinds,
     how many were verified and responded to — aggregates only, small counts banded (R50)."""
-    if viewer.role not in INDICATOR_READERS:
-        raise NotPermitted(f"role {viewer.role} cannot read network feedback")
-    if viewer.role == "network_coordinator" and network_id not in viewer.network_ids:
+    require(viewer, INDICATORS, "read network feedback")
+    if may(viewer, OWN_NETWORKS) and network_id not in viewer.network_ids:
         raise NotPermitted("a coordinator sees her own networks' feedback only")
     with uow:
         network = uow.session.get(Network, network_id)
-        if network is None:
-            raise InvalidValue(f"no network {network_id}")
+        if network is None or (viewer.countries and network.country not in viewer.countries):
+            raise InvalidValue(f"no network {network_id} in the countries you work on")
         rows = uow.session.execute(
             select(Report.category, Incident.status)
             .join(Incident, Incident.id == Report.incident_id)
@@ -200,17 +194,13 @@ def network_feedback(
     }
 
 
-PROTECTION_READERS = frozenset({"protection_analyst", "wpa_crsv_focal", "joc_officer"})
-
-
 def protection_summary(
     viewer: Viewer, *, uow: UnitOfWork, since: datetime, until: datetime
 ) -> dict[str, Any]:
     """Verified incidents per admin-1 area and category for patrol planning: counts only, no points;
     restricted (sexual-violence) counts banded below ``SMALL_COUNT`` for every role but the CRSV
     focal point (§6.3 item 7, R36, R37)."""
-    if viewer.role not in PROTECTION_READERS:
-        raise NotPermitted(f"role {viewer.role} cannot read protection summaries")
+    require(viewer, PROTECTION, "read protection summaries")
     with uow:
         query = select(Incident.areas, Incident.country, Incident.category, Incident.restricted).where(
             Incident.status.in_(("verified", *ADDRESSED)),
@@ -219,16 +209,14 @@ def protection_summary(
             Incident.training.is_(False),
             Incident.merged_into_id.is_(None),
         )
-        if viewer.countries:
-            query = query.where(Incident.country.in_(sorted(viewer.countries)))
-        rows = uow.session.execute(query).all()
+        rows = uow.session.execute(scoped(query, viewer)).all()
     counts: Counter[tuple[str, str]] = Counter()
     restricted: set[str] = set()
     for areas, country, category, is_restricted in rows:
         counts[(str(areas.get("adm1_name") or country or "unknown area"), category)] += 1
         if is_restricted:
             restricted.add(category)
-    exact = viewer.role == "wpa_crsv_focal"
+    exact = may(viewer, RESTRICTED)
     table: dict[str, dict[str, int | str]] = defaultdict(dict)
     for (area, category), count in sorted(counts.items()):
         table[area][category] = count if exact or category not in restricted else _band(count)

@@ -1,8 +1,8 @@
 """The JOC review queue and the reviewer's actions (DOMAIN.md §4, §5, §6.4; R22, R23, R26, R29, R30).
 
-Every read and action takes the signed-in ``Viewer``; who may see and do what is decided here,
-not in the pages (R29). Each action is a recorded transition in the audit trail (R30), and every
-read of a sexual-violence narrative is audited too.
+Every read and action takes the signed-in ``Viewer``; who may see and do what is decided by
+``alerts.policy``, in the service layer and not in the pages (R29). Each action is a recorded
+transition in the audit trail (R30), and every read of a sexual-violence narrative is audited too.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 
-from alerts.access import RESTRICTED_NARRATIVE_READERS, VERIFIED_STATES, can_read_narrative
+from alerts.accounts import viewer_of
 from alerts.audit import record_event
 from alerts.corroboration import (
     dismiss_locked,
@@ -31,6 +31,24 @@ from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
 from alerts.escalation import raise_priority, stale_incidents
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, User
+from alerts.policy import (
+    COARSE_AREA_KEYS,
+    INCIDENTS,
+    RESPOND,
+    RESTRICTED,
+    REVIEW,
+    VERIFIED_FEED,
+    VERIFIED_STATES,
+    incident_scope,
+    may,
+    may_read_narrative,
+    redact_history,
+    redact_incident,
+    require,
+    scoped,
+    scoped_reports,
+    sees_restricted,
+)
 from alerts.priority import review_deadline
 from alerts.services import report_view
 from alerts.taxonomy import Taxonomy
@@ -43,16 +61,6 @@ from alerts.vocabulary import (
 )
 from alerts.workflow import TRANSITIONS, check_transition
 
-QUEUE_READERS = frozenset(
-    {"triage_reviewer", "joc_officer", "protection_analyst", "wpa_crsv_focal", "network_coordinator"}
-)
-REVIEWERS = frozenset({"triage_reviewer", "wpa_crsv_focal"})
-"""Verify, reject, merge, assign, escalate, ask for more information."""
-RESPONDERS = frozenset({"triage_reviewer", "joc_officer", "wpa_crsv_focal"})
-"""Mark actioned and close."""
-VERIFIED_ONLY = frozenset({"joc_officer", "protection_analyst"})
-"""See verified incidents only (§6.4)."""
-_Row = TypeVar("_Row")
 PAGE = 50
 MAX_PAGE = 200
 MAX_ID = 2**63 - 1
@@ -81,25 +89,6 @@ class QueuePage:
     next_cursor: str | None
 
 
-def _require(viewer: Viewer, roles: frozenset[str], what: str) -> None:
-    if viewer.role not in roles:
-        raise NotPermitted(f"role {viewer.role} cannot {what}")
-
-
-def _scoped(query: Select[_Row], viewer: Viewer) -> Select[_Row]:
-    """Only the countries she works on, her networks' incidents, and verified ones where §6.4 says so."""
-    if viewer.countries:
-        query = query.where(Incident.country.in_(sorted(viewer.countries)))
-    if viewer.role in VERIFIED_ONLY:
-        query = query.where(Incident.status.in_(VERIFIED_STATES))
-    if viewer.role == "network_coordinator":
-        mine = select(Report.id).where(
-            Report.incident_id == Incident.id, Report.network_id.in_(sorted(viewer.network_ids))
-        )
-        query = query.where(exists(mine))
-    return query
-
-
 def _area(incident_areas: Any, code: str) -> Any:
     levels = ("adm1_pcode", "adm2_pcode", "adm3_pcode")
     return or_(*(incident_areas[level].as_string() == code for level in levels))
@@ -126,7 +115,7 @@ def list_queue(
     viewer: Viewer, filters: QueueFilter, *, uow: UnitOfWork, limit: int = PAGE, after: str | None = None
 ) -> QueuePage:
     """Open incidents, most urgent and soonest due first, a page at a time (keyset pagination)."""
-    _require(viewer, QUEUE_READERS, "read the queue")
+    require(viewer, INCIDENTS, "read the queue")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
     query = select(Incident).where(
@@ -137,7 +126,7 @@ def list_queue(
     )
     if filters.status and filters.status not in OPEN_STATES:
         raise InvalidValue(f"status {filters.status!r} is not open; allowed: {', '.join(OPEN_STATES)}")
-    query = _scoped(query, viewer)
+    query = scoped(query, viewer)
     if filters.country:
         query = query.where(Incident.country == filters.country.upper())
     if filters.area:
@@ -166,7 +155,7 @@ def list_queue(
     with uow:
         rows = list(uow.session.scalars(query))
         counts = _report_counts(uow, [i.id for i in rows[:limit]])
-        items = [_queue_item(i, counts.get(i.id, 0)) for i in rows[:limit]]
+        items = [redact_incident(_queue_item(i, counts.get(i.id, 0)), viewer) for i in rows[:limit]]
         cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return QueuePage(items, cursor)
 
@@ -205,16 +194,18 @@ def incident_detail(
 ) -> dict[str, Any]:
     """One incident with its reports (narratives only for roles that may read them), duplicate
     suggestions, merges and history; reading a restricted narrative is audited (R29, R30)."""
-    _require(viewer, QUEUE_READERS, "read incidents")
+    require(viewer, INCIDENTS, "read incidents")
     with uow:
-        incident = uow.session.scalar(_scoped(select(Incident).where(Incident.id == incident_id), viewer))
+        incident = uow.session.scalar(scoped(select(Incident).where(Incident.id == incident_id), viewer))
         if incident is None:
             raise UnknownIncident(f"no incident {incident_id} (or none you may see)")
         reports = uow.session.scalars(
-            select(Report).where(Report.incident_id == incident.id).order_by(Report.id)
+            scoped_reports(select(Report).join(Incident, Incident.id == Report.incident_id), viewer)
+            .where(Report.incident_id == incident.id)
+            .order_by(Report.id)
         )
         views = [report_view(r, incident.status, viewer, taxonomy) for r in reports]
-        if incident.restricted and viewer.role in RESTRICTED_NARRATIVE_READERS and views:
+        if incident.restricted and may(viewer, RESTRICTED) and views:
             record_event(
                 uow.session,
                 actor=viewer.email,
@@ -225,33 +216,30 @@ def incident_detail(
             )
         detail = _queue_item(incident, len(views)) | {
             "queue": incident.queue,
-            "lon": None
-            if incident.restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS
-            else incident.lon,
-            "lat": None
-            if incident.restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS
-            else incident.lat,
+            "lon": incident.lon,
+            "lat": incident.lat,
             "precision": incident.precision,
             "external_check": incident.external_check,
             "responder": incident.responder,
             "action_ref": incident.action_ref,
             "assigned_to": _email(uow, incident.assigned_to_id),
-            "narrative_visible": can_read_narrative(viewer.role, restricted_category=incident.restricted),
+            "narrative_visible": may_read_narrative(viewer, incident.restricted),
             "reports": views,
-            "suggestions": _suggestions(uow, incident.id),
+            "suggestions": _suggestions(uow, incident.id, viewer),
             "merged_from": _merged_from(uow, incident.id),
             "merged_into": incident.merged_into_id,
-            "history": _history(uow, incident.id),
+            "history": redact_history(_history(uow, incident.id), viewer, incident.restricted),
         }
         uow.commit()
-    return detail
+    return redact_incident(detail, viewer)
 
 
 def _email(uow: UnitOfWork, user_id: int | None) -> str | None:
     return uow.session.scalar(select(User.email).where(User.id == user_id)) if user_id else None
 
 
-def _suggestions(uow: UnitOfWork, incident_id: int) -> list[dict[str, Any]]:
+def _suggestions(uow: UnitOfWork, incident_id: int, viewer: Viewer) -> list[dict[str, Any]]:
+    """Open duplicate suggestions of the incident, with the other incident only if she may see it."""
     rows = uow.session.execute(
         select(DuplicateSuggestion, Incident)
         .join(
@@ -268,22 +256,25 @@ def _suggestions(uow: UnitOfWork, incident_id: int) -> list[dict[str, Any]]:
             ),
             DuplicateSuggestion.status == "open",
             Incident.merged_into_id.is_(None),
+            *incident_scope(viewer),
         )
     )
-    return [
-        {
-            "id": s.id,
-            "incident_id": other.id,
-            "category": other.category,
-            "priority": other.priority,
-            "status": other.status,
-            "place_name": other.place_name,
-            "distance_km": s.distance_km,
-            "hours_apart": round(s.hours_apart, 1),
-            "reason": s.reason,
-        }
-        for s, other in rows
-    ]
+    return [redact_incident(_suggestion_item(s, other), viewer) for s, other in rows]
+
+
+def _suggestion_item(s: DuplicateSuggestion, other: Incident) -> dict[str, Any]:
+    return {
+        "id": s.id,
+        "incident_id": other.id,
+        "category": other.category,
+        "restricted": other.restricted,
+        "priority": other.priority,
+        "status": other.status,
+        "place_name": other.place_name,
+        "distance_km": s.distance_km,
+        "hours_apart": round(s.hours_apart, 1),
+        "reason": s.reason,
+    }
 
 
 def _merged_from(uow: UnitOfWork, incident_id: int) -> list[int]:
@@ -311,13 +302,13 @@ def _history(uow: UnitOfWork, incident_id: int) -> list[dict[str, Any]]:
 
 
 def _load_for_action(
-    uow: UnitOfWork, incident_id: int, viewer: Viewer, roles: frozenset[str], what: str
+    uow: UnitOfWork, incident_id: int, viewer: Viewer, capability: str, what: str
 ) -> Incident:
-    _require(viewer, roles, what)
-    incident = uow.session.scalar(_scoped(select(Incident).where(Incident.id == incident_id), viewer))
+    require(viewer, capability, what)
+    incident = uow.session.scalar(scoped(select(Incident).where(Incident.id == incident_id), viewer))
     if incident is None:
         raise UnknownIncident(f"no incident {incident_id} (or none you may see)")
-    if incident.restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS:
+    if not sees_restricted(viewer, incident.restricted):
         raise NotPermitted(f"only the CRSV focal point can {what} a restricted incident")
     return incident
 
@@ -356,7 +347,7 @@ def verify(
     if reliability is not None and reliability not in RELIABILITY_GRADES:
         raise InvalidValue(f"reliability {reliability!r} is not one of {', '.join(RELIABILITY_GRADES)}")
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "verify")
+        incident = _load_for_action(uow, incident_id, viewer, REVIEW, "verify")
         _move(uow, incident, "verified", viewer, {"credibility": credibility, "reliability": reliability})
         incident.credibility = credibility
         for report in uow.session.scalars(select(Report).where(Report.incident_id == incident.id)):
@@ -373,7 +364,7 @@ def reject(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, reason: str) ->
     if not reason.strip():
         raise InvalidValue("say why the incident is rejected")
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "reject")
+        incident = _load_for_action(uow, incident_id, viewer, REVIEW, "reject")
         _move(uow, incident, "rejected", viewer, {"reason": reason.strip()[:500]})
         uow.session.flush()
         refresh_reliability(uow.session, reporters_of(uow.session, incident.id))
@@ -383,7 +374,7 @@ def reject(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, reason: str) ->
 def mark_unverified(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
     """Looked at, could not be confirmed yet: stays open for more information."""
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "review")
+        incident = _load_for_action(uow, incident_id, viewer, REVIEW, "review")
         _move(uow, incident, "unverified", viewer, {})
         uow.session.flush()
         refresh_reliability(uow.session, reporters_of(uow.session, incident.id))
@@ -393,21 +384,23 @@ def mark_unverified(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> Non
 def start_review(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
     """She has opened it: the clock stops counting it as untouched (time to triage, R23)."""
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "review")
+        incident = _load_for_action(uow, incident_id, viewer, REVIEW, "review")
         if incident.status == "received":
             _move(uow, incident, "under_review", viewer, {})
             uow.commit()
 
 
 def assign(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, email: str | None) -> None:
-    """Give it to a colleague who may review it (or to nobody)."""
+    """Give it to a colleague who may see it and act on it (or to nobody)."""
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "assign")
+        incident = _load_for_action(uow, incident_id, viewer, REVIEW, "assign")
         user = None
         if email:
             user = uow.session.scalar(select(User).where(User.email == email.strip().lower(), User.active))
-            if user is None or user.role not in REVIEWERS | RESPONDERS:
-                raise InvalidValue(f"{email} is not an active reviewer or responder")
+            if user is None or not _may_take(uow, incident, viewer_of(uow.session, user)):
+                raise InvalidValue(
+                    f"{email} is not an active reviewer or responder who may see this incident"
+                )
         incident.assigned_to_id = user.id if user else None
         record_event(
             uow.session,
@@ -420,10 +413,21 @@ def assign(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, email: str | No
         uow.commit()
 
 
+def _may_take(uow: UnitOfWork, incident: Incident, assignee: Viewer) -> bool:
+    """Whether ``assignee`` reviews or responds, and may see and act on ``incident`` (her countries,
+    her networks, verified-only, restricted)."""
+    if not (may(assignee, REVIEW) or may(assignee, RESPOND)) or not sees_restricted(
+        assignee, incident.restricted
+    ):
+        return False
+    visible = scoped(select(Incident.id).where(Incident.id == incident.id), assignee)
+    return uow.session.scalar(visible) is not None
+
+
 def escalate_now(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, now: datetime) -> None:
     """Raise it one priority level at once (a reviewer's judgement, not the clock)."""
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "escalate")
+        incident = _load_for_action(uow, incident_id, viewer, REVIEW, "escalate")
         current = incident.deadline_at  # a reviewer's escalation never gives it longer
         raise_priority(
             uow.session, incident, actor=viewer.email, due=lambda p: min(current, review_deadline(p, now))
@@ -439,7 +443,7 @@ def mark_actioned(
     if not responder.strip():
         raise InvalidValue("name who responded (a base, a patrol, a partner)")
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, RESPONDERS, "mark actioned")
+        incident = _load_for_action(uow, incident_id, viewer, RESPOND, "mark actioned")
         if incident.status != "verified":
             raise InvalidValue(
                 f"only a verified incident can be marked actioned, not a {incident.status} one"
@@ -452,7 +456,7 @@ def mark_actioned(
 
 def close(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, RESPONDERS, "close")
+        incident = _load_for_action(uow, incident_id, viewer, RESPOND, "close")
         _move(uow, incident, "closed", viewer, {})
         uow.commit()
 
@@ -461,7 +465,7 @@ def request_information(incident_id: int, viewer: Viewer, *, uow: UnitOfWork) ->
     """Audit the request and return the inbound messages whose reporters accept follow-ups;
     the job sends each the neutral "more_info" template (no content, §6.5)."""
     with uow:
-        incident = _load_for_action(uow, incident_id, viewer, REVIEWERS, "request information")
+        incident = _load_for_action(uow, incident_id, viewer, REVIEW, "request information")
         record_event(
             uow.session,
             actor=viewer.email,
@@ -488,11 +492,6 @@ def _follow_up_messages(uow: UnitOfWork, incident_id: int) -> list[int]:
 
 # Reviewers' merges, checks and feeds ----------------------------------------------------------
 
-VERIFIED_FEED_READERS = frozenset({"joc_officer", "protection_analyst", "triage_reviewer", "wpa_crsv_focal"})
-"""Who may pull verified incidents for mission systems (no narrative or reporter in it, R35)."""
-COARSE_AREA_KEYS = ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "sector")
-"""All a restricted incident shows of where it happened outside its detail: admin-2 at finest (R36)."""
-
 
 # Each of the four below locks the incidents it concerns, then checks and acts in one transaction.
 
@@ -502,7 +501,7 @@ def merge(source_id: int, target_id: int, viewer: Viewer, *, uow: UnitOfWork) ->
     with uow:
         lock_incidents(uow.session, (source_id, target_id))
         for incident_id in (source_id, target_id):
-            _load_for_action(uow, incident_id, viewer, REVIEWERS, "merge")
+            _load_for_action(uow, incident_id, viewer, REVIEW, "merge")
         merge_locked(uow.session, source_id, target_id, actor=viewer.email)
         uow.commit()
 
@@ -511,9 +510,9 @@ def unmerge(source_id: int, viewer: Viewer, *, uow: UnitOfWork) -> None:
     """Undo the merge of ``source_id``, if she may act on it and on the incident that holds it (R26)."""
     with uow:
         lock_merge(uow.session, source_id)
-        source = _load_for_action(uow, source_id, viewer, REVIEWERS, "unmerge")
+        source = _load_for_action(uow, source_id, viewer, REVIEW, "unmerge")
         if source.merged_into_id is not None:
-            _load_for_action(uow, source.merged_into_id, viewer, REVIEWERS, "unmerge")
+            _load_for_action(uow, source.merged_into_id, viewer, REVIEW, "unmerge")
         unmerge_locked(uow.session, source_id, actor=viewer.email)
         uow.commit()
 
@@ -522,7 +521,7 @@ def dismiss(incident_id: int, suggestion_id: int, viewer: Viewer, *, uow: UnitOf
     """The two incidents of an open duplicate suggestion of ``incident_id`` are different (R25)."""
     with uow:
         lock_suggestion(uow.session, suggestion_id)
-        _load_for_action(uow, incident_id, viewer, REVIEWERS, "dismiss suggestions of")
+        _load_for_action(uow, incident_id, viewer, REVIEW, "dismiss suggestions of")
         suggestion = uow.session.get(DuplicateSuggestion, suggestion_id)
         pair = (suggestion.incident_id, suggestion.candidate_id) if suggestion else ()
         if suggestion is None or incident_id not in pair:
@@ -530,7 +529,7 @@ def dismiss(incident_id: int, suggestion_id: int, viewer: Viewer, *, uow: UnitOf
         if suggestion.status != "open":
             raise InvalidValue(f"duplicate suggestion {suggestion_id} is {suggestion.status}, not open")
         other = suggestion.candidate_id if incident_id == suggestion.incident_id else suggestion.incident_id
-        _load_for_action(uow, other, viewer, REVIEWERS, "dismiss suggestions of")
+        _load_for_action(uow, other, viewer, REVIEW, "dismiss suggestions of")
         dismiss_locked(uow.session, suggestion_id, actor=viewer.email)
         uow.commit()
 
@@ -539,16 +538,18 @@ def record_check(incident_id: int, viewer: Viewer, *, uow: UnitOfWork, outcome: 
     """A patrol, JOC or partner confirmed or contradicted it (None clears); the new credibility (R21)."""
     with uow:
         lock_incidents(uow.session, [incident_id])
-        _load_for_action(uow, incident_id, viewer, REVIEWERS, "record checks on")
+        _load_for_action(uow, incident_id, viewer, REVIEW, "record checks on")
         credibility = record_check_locked(uow.session, incident_id, outcome, actor=viewer.email)
         uow.commit()
         return credibility
 
 
 def stale(viewer: Viewer, *, uow: UnitOfWork, now: datetime) -> list[dict[str, Any]]:
-    """The stale view (R22) for reviewers, in the countries they work on."""
-    _require(viewer, REVIEWERS, "read the stale view")
-    return stale_incidents(now, uow=uow, countries=viewer.countries)
+    """The stale view (R22) for reviewers, of the incidents they may see."""
+    require(viewer, REVIEW, "read the stale view")
+    return [
+        redact_incident(row, viewer) for row in stale_incidents(now, uow=uow, scope=incident_scope(viewer))
+    ]
 
 
 def list_verified(
@@ -556,7 +557,7 @@ def list_verified(
 ) -> list[dict[str, Any]]:
     """Verified, actioned and closed incidents after ``since_id``, oldest id first, for mission
     systems: no narrative and no reporter ever, and no point or place for restricted ones (R35, R36)."""
-    _require(viewer, VERIFIED_FEED_READERS, "read verified incidents")
+    require(viewer, VERIFIED_FEED, "read verified incidents")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
     query = select(Incident).where(
@@ -566,10 +567,8 @@ def list_verified(
         Incident.training.is_(False),
         Incident.queue == "triage",  # election-process issues never go to the JOC (R17)
     )
-    if viewer.countries:
-        query = query.where(Incident.country.in_(sorted(viewer.countries)))
     with uow:
-        rows = list(uow.session.scalars(query.order_by(Incident.id).limit(limit)))
+        rows = list(uow.session.scalars(scoped(query, viewer).order_by(Incident.id).limit(limit)))
         counts = _report_counts(uow, [i.id for i in rows])
         return [_verified_item(i, counts.get(i.id, 0)) for i in rows]
 

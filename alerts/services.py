@@ -15,19 +15,11 @@ from sqlalchemy import Connection, Insert, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from alerts.access import (
-    RESTRICTED_NARRATIVE_READERS,
-    VERIFIED_ONLY_READERS,
-    VERIFIED_STATES,
-    can_read_narrative,
-    can_read_reports,
-    can_see_reporter,
-)
 from alerts.audit import record_event
 from alerts.body_numbers import NumberSeal, mask_numbers, may_hold_a_number
 from alerts.classify import Classifier
 from alerts.corroboration import refresh_credibility, refresh_reliability, reporters_of
-from alerts.errors import InvalidValue, NotPermitted, UnknownInboundMessage, UnknownIncident
+from alerts.errors import InvalidValue, UnknownInboundMessage, UnknownIncident
 from alerts.flags import validate_flags
 from alerts.messages import InboundReceipt, RecordInbound, Viewer
 from alerts.models import (
@@ -40,6 +32,7 @@ from alerts.models import (
     Reporter,
     utcnow,
 )
+from alerts.policy import INCIDENTS, redact_report, require, scoped_reports
 from alerts.ports import Places
 from alerts.priority import assign_priority, review_deadline
 from alerts.retention import VAULT_DAYS
@@ -401,19 +394,14 @@ def list_reports(
     before_id: int | None = None,
     include_training: bool = False,
 ) -> list[dict[str, Any]]:
-    """Newest reports first, keyset-paginated, with what this viewer may not see left out."""
-    if not can_read_reports(viewer.role):
-        raise NotPermitted(f"role {viewer.role} cannot list reports")
+    """Newest reports first, keyset-paginated, of the incidents she may see (``alerts.policy``)."""
+    require(viewer, INCIDENTS, "list reports")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
-    query = select(Report, Incident.status).join(Incident, Incident.id == Report.incident_id, isouter=True)
-    query = query.where(Report.training.is_(include_training))
+    query = select(Report, Incident.status).join(Incident, Incident.id == Report.incident_id)
+    query = scoped_reports(query.where(Report.training.is_(include_training)), viewer)
     if before_id is not None:
         query = query.where(Report.id < before_id)
-    if viewer.role == "network_coordinator":
-        query = query.where(Report.network_id.in_(viewer.network_ids))
-    if viewer.role in VERIFIED_ONLY_READERS:
-        query = query.where(Incident.status.in_(VERIFIED_STATES))
     query = query.order_by(Report.id.desc()).limit(limit)
     with uow:
         rows = uow.session.execute(query).all()
@@ -421,7 +409,6 @@ def list_reports(
 
 
 def report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Taxonomy) -> dict[str, Any]:
-    restricted = taxonomy.categories[report.category].restricted
     view: dict[str, Any] = {
         "id": report.id,
         "ref": report.ref,
@@ -441,14 +428,10 @@ def report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Ta
         "areas": report.areas,
         "flags": report.flags,
         "training": report.training,
+        "text": report.text,
+        "reporter_key": report.reporter_key,
     }
-    if restricted and viewer.role not in RESTRICTED_NARRATIVE_READERS:
-        view["lon"] = view["lat"] = None  # no individual points of restricted incidents (R36)
-    if can_read_narrative(viewer.role, restricted_category=restricted):
-        view["text"] = report.text
-    if can_see_reporter(viewer.role):
-        view["reporter_key"] = report.reporter_key
-    return view
+    return redact_report(view, viewer, taxonomy.categories[report.category].restricted)
 
 
 def change_incident_status(

@@ -10,6 +10,7 @@ from werkzeug.wrappers.response import Response
 
 from alerts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
 from alerts.errors import AlertsError
+from alerts.policy import ADMINISTER, roles_with
 from alerts.vocabulary import ROLES
 from app import current_services
 from app.web.access import current_viewer, requires_roles
@@ -18,7 +19,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("")
-@requires_roles("admin")
+@requires_roles(*roles_with(ADMINISTER))
 def index() -> str:
     services, viewer = current_services(), current_viewer()
     return render_template(
@@ -34,7 +35,7 @@ def index() -> str:
 
 
 @bp.post("/users")
-@requires_roles("admin")
+@requires_roles(*roles_with(ADMINISTER))
 def create() -> Response:
     form = request.form
     countries = form.get("countries", "").replace(",", " ").split()
@@ -54,7 +55,7 @@ def create() -> Response:
 
 
 @bp.post("/users/<int:user_id>/active")
-@requires_roles("admin")
+@requires_roles(*roles_with(ADMINISTER))
 def activate(user_id: int) -> Response:
     try:
         set_user_active(
@@ -66,7 +67,7 @@ def activate(user_id: int) -> Response:
 
 
 @bp.get("/networks/<int:network_id>")
-@requires_roles("admin")
+@requires_roles(*roles_with(ADMINISTER))
 def monitors(network_id: int) -> str:
     rows = list_monitors(current_viewer(), network_id, uow=current_services().uow())
     return render_template("admin_monitors.html", monitors=rows)

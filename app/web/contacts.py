@@ -15,7 +15,6 @@ from werkzeug.wrappers.response import Response
 
 from alerts.callbacks import (
     CALL_OUTCOMES,
-    CONTACT_OFFICERS,
     REASON_LIMIT,
     NoContactKept,
     list_callbacks,
@@ -24,6 +23,7 @@ from alerts.callbacks import (
 )
 from alerts.errors import InvalidValue
 from alerts.models import utcnow
+from alerts.policy import CONTACTS, roles_with
 from app import current_services
 from app.web.access import current_viewer, requires_roles
 from app.web.review_format import utc_text
@@ -48,7 +48,7 @@ def _helpers() -> dict[str, object]:
 
 
 @bp.get("")
-@requires_roles(*CONTACT_OFFICERS)
+@requires_roles(*roles_with(CONTACTS))
 def index() -> str:
     page = request.args.get("page", 1, type=int) or 1
     result = list_callbacks(current_viewer(), uow=current_services().uow(), now=utcnow(), page=page)
@@ -79,7 +79,7 @@ def show(reference: str) -> Response:
 
 
 @bp.post("/<reference>/called")
-@requires_roles(*CONTACT_OFFICERS)
+@requires_roles(*roles_with(CONTACTS))
 def called(reference: str) -> Response:
     try:
         record_callback(

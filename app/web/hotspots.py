@@ -9,8 +9,8 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request, send_file
 
 from alerts.hotspots import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
-from alerts.indicators import PROTECTION_READERS
 from alerts.messages import Viewer
+from alerts.policy import PROTECTION, roles_with
 from app import current_services
 from app.hotspot_params import hotspot_request
 from app.web.access import current_viewer, requires_roles
@@ -73,14 +73,14 @@ def export_file(viewer: Viewer, hotspots: HotspotRequest, fmt: str, paper: str, 
 
 
 @bp.get("/preview.geojson")
-@requires_roles(*PROTECTION_READERS)
+@requires_roles(*roles_with(PROTECTION))
 def preview() -> Response:
     """The cells (and the points the classification allows) the page's map draws; not a file export."""
     return product_geojson(current_viewer(), hotspot_request(request.args))
 
 
 @bp.get("/download/<fmt>")
-@requires_roles(*PROTECTION_READERS)
+@requires_roles(*roles_with(PROTECTION))
 def download(fmt: str) -> Response:
     if fmt not in EXPORT_FORMATS:
         abort(404)

@@ -16,7 +16,7 @@ import xstatic.pkg.leaflet  # type: ignore[import-untyped]  # reason: XStatic pa
 from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
 from shapely.geometry import mapping
 
-from alerts.review import QUEUE_READERS
+from alerts.policy import INCIDENTS, roles_with
 from app import current_services
 from app.web.access import requires_roles
 from geo.layers import LayerError, level_from_text, read_layer
@@ -153,7 +153,7 @@ def _bbox(raw: str | None) -> tuple[float, float, float, float]:
 
 
 @bp.get("/map/boundaries")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def boundaries() -> Response:
     """Admin areas meeting ``bbox`` as a GeoJSON FeatureCollection (name, P-code, level per area)."""
     west, south, east, north = _bbox(request.args.get("bbox"))

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from alerts.callbacks import CONTACT_OFFICERS
-from alerts.indicators import INDICATOR_READERS, PROTECTION_READERS
-from alerts.review import QUEUE_READERS, RESPONDERS, REVIEWERS
+from alerts.policy import ADMINISTER, CONTACTS, INCIDENTS, INDICATORS, PROTECTION, REVIEW, roles_with
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,12 +18,12 @@ class NavLink:
 
 
 NAV_LINKS = (
-    NavLink("/queue", _l("Queue"), QUEUE_READERS),
-    NavLink("/stale", _l("Stale"), REVIEWERS | RESPONDERS),
-    NavLink("/indicators", _l("Indicators"), INDICATOR_READERS),
-    NavLink("/protection", _l("Protection"), PROTECTION_READERS),
-    NavLink("/contacts", _l("Call-backs"), CONTACT_OFFICERS),
-    NavLink("/admin", _l("Admin"), frozenset({"admin"})),
+    NavLink("/queue", _l("Queue"), roles_with(INCIDENTS)),
+    NavLink("/stale", _l("Stale"), roles_with(REVIEW)),
+    NavLink("/indicators", _l("Indicators"), roles_with(INDICATORS)),
+    NavLink("/protection", _l("Protection"), roles_with(PROTECTION)),
+    NavLink("/contacts", _l("Call-backs"), roles_with(CONTACTS)),
+    NavLink("/admin", _l("Admin"), roles_with(ADMINISTER)),
 )
 
 ROLE_LABELS = {

@@ -8,11 +8,11 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
 from alerts.errors import InvalidValue
-from alerts.escalation import stale_incidents
-from alerts.indicators import GROUPINGS, INDICATOR_READERS, PROTECTION_READERS, indicators, network_feedback
+from alerts.indicators import GROUPINGS, indicators, network_feedback
 from alerts.indicators import protection_summary as summarise_protection
 from alerts.models import utcnow
-from alerts.review import RESPONDERS, REVIEWERS
+from alerts.policy import INDICATORS, PROTECTION, REVIEW, roles_with
+from alerts.review import stale as stale_rows
 from app import current_services
 from app.hotspot_params import PARAMETERS, hotspot_request
 from app.web.access import current_viewer, requires_roles
@@ -42,15 +42,14 @@ def _period() -> tuple[datetime, datetime]:
 
 
 @bp.get("/stale")
-@requires_roles(*(REVIEWERS | RESPONDERS))
+@requires_roles(*roles_with(REVIEW))
 def stale() -> str:
-    viewer = current_viewer()
-    rows = stale_incidents(utcnow(), uow=current_services().uow(), countries=viewer.countries)
+    rows = stale_rows(current_viewer(), uow=current_services().uow(), now=utcnow())
     return render_template("stale.html", rows=rows, taxonomy=current_services().taxonomy)
 
 
 @bp.get("/indicators")
-@requires_roles(*INDICATOR_READERS)
+@requires_roles(*roles_with(INDICATORS))
 def indicators_page() -> str:
     since, until = _period()
     group_by = request.args.get("group_by", "network")
@@ -70,7 +69,7 @@ def indicators_page() -> str:
 
 
 @bp.get("/protection")
-@requires_roles(*PROTECTION_READERS)
+@requires_roles(*roles_with(PROTECTION))
 def protection() -> str:
     """Hotspot map with its filters and downloads, above the summary table of verified incidents."""
     services, viewer = current_services(), current_viewer()

@@ -20,16 +20,13 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 
-from alerts.access import RESTRICTED_NARRATIVE_READERS
 from alerts.errors import InvalidValue
 from alerts.messages import Viewer
 from alerts.models import Network, utcnow
+from alerts.policy import INCIDENTS, OWN_NETWORKS, RESPOND, REVIEW, may, roles_with, sees_restricted
 from alerts.review import (
     MAX_PAGE,
     PAGE,
-    QUEUE_READERS,
-    RESPONDERS,
-    REVIEWERS,
     QueueFilter,
     assign,
     close,
@@ -126,7 +123,7 @@ def _filter_form(viewer: Viewer) -> QueueFilterForm:
 def _network_choices(viewer: Viewer) -> list[tuple[str, str]]:
     """The networks of her countries (a coordinator: her own), by name."""
     query = select(Network.id, Network.name).order_by(Network.name)
-    if viewer.role == "network_coordinator":
+    if may(viewer, OWN_NETWORKS):
         query = query.where(Network.id.in_(sorted(viewer.network_ids)))
     if viewer.countries:
         query = query.where(Network.country.in_(sorted(viewer.countries)))
@@ -161,7 +158,7 @@ def _filter_args(form: QueueFilterForm) -> dict[str, Any]:
 
 
 @bp.get("/queue")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def queue() -> ResponseReturnValue:
     """Open incidents by priority and deadline, filtered, a keyset page at a time."""
     viewer, services = current_viewer(), current_services()
@@ -193,7 +190,7 @@ def queue() -> ResponseReturnValue:
 
 
 @bp.get("/queue/updates")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def updates() -> Response:
     """{"new": n, "text": …}: open incidents matching the filters first reported after ``newer_than``."""
     viewer = current_viewer()
@@ -233,11 +230,9 @@ def _reachable(status: str, target: str) -> bool:
 def allowed_actions(detail: dict[str, Any], viewer: Viewer) -> dict[str, bool]:
     """Which buttons to show her: only what her role may do, in this status (the services check again)."""
     status = detail["status"]
-    may_touch = detail["merged_into"] is None and (
-        not detail["restricted"] or viewer.role in RESTRICTED_NARRATIVE_READERS
-    )
-    reviewer = may_touch and viewer.role in REVIEWERS
-    responder = may_touch and viewer.role in RESPONDERS
+    may_touch = detail["merged_into"] is None and sees_restricted(viewer, detail["restricted"])
+    reviewer = may_touch and may(viewer, REVIEW)
+    responder = may_touch and may(viewer, RESPOND)
     still_open = status in OPEN_STATES
     return {
         "start_review": reviewer and status == "received",
@@ -257,7 +252,7 @@ def allowed_actions(detail: dict[str, Any], viewer: Viewer) -> dict[str, bool]:
 
 def map_data(detail: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     """What incident-map.js draws: the point, the places an unresolved report may mean, other reports."""
-    hidden = detail["restricted"] and viewer.role not in RESTRICTED_NARRATIVE_READERS
+    hidden = not sees_restricted(viewer, detail["restricted"])
     data: dict[str, Any] = {"hidden": hidden, "incident": None, "candidates": [], "reports": []}
     if hidden:
         return data
@@ -294,7 +289,7 @@ def map_data(detail: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
 
 
 @bp.get(f"/incidents/<{ID}:incident_id>")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def incident(incident_id: int) -> str:
     viewer, services = current_viewer(), current_services()
     detail = incident_detail(incident_id, viewer, uow=services.uow(), taxonomy=services.taxonomy)
@@ -353,7 +348,7 @@ def _services_and_viewer() -> tuple[Services, Viewer]:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/start-review")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def start(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     return _act(
@@ -365,7 +360,7 @@ def start(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/verify")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def verify_incident(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     form = VerifyForm(prefix="verify")
@@ -384,7 +379,7 @@ def verify_incident(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/unverify")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def unverify(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     return _act(
@@ -396,7 +391,7 @@ def unverify(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/reject")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def reject_incident(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     form = RejectForm(prefix="reject")
@@ -409,7 +404,7 @@ def reject_incident(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/assign")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def assign_incident(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     form = AssignForm(prefix="assign")
@@ -423,7 +418,7 @@ def assign_incident(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/escalate")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def escalate(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     return _act(
@@ -435,7 +430,7 @@ def escalate(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/request-information")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def more_information(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
 
@@ -452,7 +447,7 @@ def more_information(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/actioned")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def actioned(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     form = ActionedForm(prefix="actioned")
@@ -471,7 +466,7 @@ def actioned(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/close")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def close_incident(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     return _act(
@@ -480,7 +475,7 @@ def close_incident(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/check")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def check(incident_id: int) -> Response:
     services, viewer = _services_and_viewer()
     form = CheckForm(prefix="check")
@@ -493,7 +488,7 @@ def check(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/merge")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def merge_into_this(incident_id: int) -> Response:
     """Merge the incident named in the form into this one (a duplicate suggestion's button)."""
     services, viewer = _services_and_viewer()
@@ -508,7 +503,7 @@ def merge_into_this(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/unmerge")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def unmerge_from_this(incident_id: int) -> Response:
     """Undo the merge of the incident named in the form (one of this incident's merged-from list)."""
     services, viewer = _services_and_viewer()
@@ -523,7 +518,7 @@ def unmerge_from_this(incident_id: int) -> Response:
 
 
 @bp.post(f"/incidents/<{ID}:incident_id>/suggestions/<{ID}:suggestion_id>/dismiss")
-@requires_roles(*QUEUE_READERS)
+@requires_roles(*roles_with(INCIDENTS))
 def dismiss_suggestion(incident_id: int, suggestion_id: int) -> Response:
     services, viewer = _services_and_viewer()
     return _act(
