@@ -62,14 +62,15 @@ def _sign_in(form: SignInForm, target: str | None) -> ResponseReturnValue:
     services = current_services()
     throttle = LoginThrottle(services.queues.connection, services.settings.secret_key)
     email, password = form.email.data or "", form.password.data or ""  # both required by the form
-    attempt = throttle.begin(email, request.remote_addr or "", now=time.time())
+    address = request.remote_addr or ""
+    attempt = throttle.begin(email, address, now=time.time())
     if attempt.wait_seconds:
         return render_error(429, wait_seconds=attempt.wait_seconds)
     try:
         viewer = authenticate_password(email, password, form.code.data or None, uow=services.uow())
     except InvalidCredentials:
         return _form_page(form, error=_("Wrong email, password or code."))  # the attempt stays counted
-    throttle.succeeded(attempt, email)
+    throttle.succeeded(attempt, email, address)
     _start_session(viewer)
     return redirect(target or home_for(viewer))
 
