@@ -75,6 +75,8 @@ class Settings:
     claim to reach it, after which the trail (which names staff) is itself data kept too long."""
     audit_archive_dir: str = str(DEFAULT_INSTANCE_PATH / "audit-archive")
     """Folder of the audit archive files (gzip JSON lines); back it up with the database."""
+    api_token_days: int = 90
+    """Days an API token works after `dalili token create`; then the integration needs a new one."""
     ussd_resume_seconds: int = 600
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30
@@ -117,8 +119,8 @@ class Settings:
     """Seconds between attempts of a failed job (RQ Retry); its length is the retry count."""
 
     def __post_init__(self) -> None:
-        """Refuse a retention period of zero days: it would erase data the moment it is stored."""
-        for name in ("raw_message_days", "vault_days", "audit_days", "audit_archive_days"):
+        """Refuse a period of zero days: data erased the moment it is stored, a token dead on issue."""
+        for name in ("raw_message_days", "vault_days", "audit_days", "audit_archive_days", "api_token_days"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1 (days)")
 

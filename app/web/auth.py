@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.wrappers.response import Response
 
-from alerts.accounts import DASHBOARD_LANGUAGES, authenticate_password, set_user_language
+from alerts.accounts import DASHBOARD_LANGUAGES, authenticate_password, end_sessions, set_user_language
 from alerts.errors import InvalidCredentials
 from alerts.messages import Viewer
 from app import current_services
-from app.web.access import SIGNED_IN_AT, SignedIn, safe_next, signed_in_viewer
+from app.web.access import SESSION_VERSION, SIGNED_IN_AT, SignedIn, safe_next, signed_in_viewer
 from app.web.errors import render_error
 from app.web.forms import SignInForm
 from app.web.language import CHOSEN
@@ -81,6 +81,7 @@ def _start_session(viewer: Viewer) -> None:
     session.clear()
     session.permanent = True
     session[SIGNED_IN_AT] = int(time.time())
+    session[SESSION_VERSION] = viewer.session_version
     login_user(SignedIn(viewer))
     if chosen in DASHBOARD_LANGUAGES and chosen != viewer.language:
         # She picked a language on the sign-in page: that is her choice from now on.
@@ -89,6 +90,9 @@ def _start_session(viewer: Viewer) -> None:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign her out here and wherever else she is signed in (the cookie alone proves nothing after)."""
+    if viewer := signed_in_viewer():
+        end_sessions(viewer.user_id, uow=current_services().uow())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
