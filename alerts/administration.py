@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from alerts.accounts import create_user
+from alerts.accounts import create_user, end_access
 from alerts.audit import record_event
 from alerts.errors import InvalidValue, UnknownUser
 from alerts.messages import Viewer
@@ -66,6 +66,7 @@ def add_user(viewer: Viewer, email: str, role: str, countries: list[str], *, uow
 
 
 def set_user_active(viewer: Viewer, user_id: int, active: bool, *, uow: UnitOfWork) -> None:
+    """Switch her account on or off; off also ends her sessions and revokes her API tokens."""
     _require_admin(viewer)
     if user_id == viewer.user_id and not active:
         raise InvalidValue("an administrator cannot switch off her own account")
@@ -74,6 +75,8 @@ def set_user_active(viewer: Viewer, user_id: int, active: bool, *, uow: UnitOfWo
         if user is None:
             raise UnknownUser(str(user_id))
         user.active = active
+        if not active:
+            end_access(uow.session, user, actor=viewer.email)
         record_event(
             uow.session,
             actor=viewer.email,

@@ -43,3 +43,5 @@ class Viewer:
     countries: frozenset[str] = field(default_factory=frozenset)
     """Countries of the missions she works on; empty: all of the deployment's."""
     language: str = "en"
+    session_version: int = 0
+    """Her sign-in generation: a dashboard session holding an older one has been ended."""

@@ -104,6 +104,11 @@ class User(Base):
     """ISO codes of the missions' countries she works on; empty: every country of the deployment."""
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     """Base32 secret of her optional second factor (TOTP)."""
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    """The 30-second step of the last code she signed in with: that code, and older ones, are spent."""
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Her sign-in generation, copied into each session cookie; raised to end every session she has
+    (sign-out, deactivation, a new second factor), since the cookie itself cannot be taken back."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -116,6 +121,10 @@ class ApiToken(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    """After it the token authorises nothing: a lost or forgotten token does not work for ever."""
+    revoked_at: Mapped[datetime | None]
+    """Set by `dalili token revoke` and when her account is switched off; never cleared."""
     last_used_at: Mapped[datetime | None]
 
 

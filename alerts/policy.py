@@ -43,9 +43,11 @@ CONTACTS = "contacts"
 """The contact vault (R28)."""
 ADMINISTER = "administer"
 """Users, networks and monitors by pseudonym: configuration, not content."""
+TRAIN = "train"
+"""The phone simulator (training deployments): the coordinator trains her monitors, the admin staff."""
 
 CAPABILITIES: Mapping[str, frozenset[str]] = {
-    "network_coordinator": frozenset({INCIDENTS, OWN_NETWORKS, INDICATORS}),
+    "network_coordinator": frozenset({INCIDENTS, OWN_NETWORKS, INDICATORS, TRAIN}),
     "triage_reviewer": frozenset(
         {INCIDENTS, NARRATIVES, REPORTERS, REVIEW, RESPOND, VERIFIED_FEED, INDICATORS}
     ),
@@ -55,7 +57,7 @@ CAPABILITIES: Mapping[str, frozenset[str]] = {
         {INCIDENTS, NARRATIVES, REPORTERS, RESTRICTED, REVIEW, RESPOND, VERIFIED_FEED, INDICATORS, PROTECTION}
     ),
     "contact_officer": frozenset({CONTACTS}),
-    "admin": frozenset({INDICATORS, ADMINISTER}),
+    "admin": frozenset({INDICATORS, ADMINISTER, TRAIN}),
     "auditor": frozenset(),
 }
 """DOMAIN.md §6.4 as capabilities, one row per role. Verified only: the JOC officer ("verified

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -10,7 +11,7 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from rq.registry import FailedJobRegistry
 
-from alerts.accounts import create_api_token, create_user, enable_totp
+from alerts.accounts import create_api_token, create_user, enable_totp, list_api_tokens, revoke_api_tokens
 from alerts.audit_anchor import TrailNotVerified, seal_unkeyed, verify_trail, write_anchor
 from alerts.contacts import create_network, register_monitor
 from alerts.errors import AlertsError
@@ -137,8 +138,53 @@ def token() -> None:
 @click.argument("email")
 @with_appcontext
 def token_create(email: str) -> None:
-    """Print a new API token for EMAIL (shown once; only its hash is stored)."""
-    click.echo(create_api_token(email, uow=current_services().uow()))
+    """Print a new API token for EMAIL (shown once; only its hash is stored).
+
+    It works for DALILI_API_TOKEN_DAYS; its expiry goes to stderr, so TOKEN=$(...) captures the token.
+    """
+    services = current_services()
+    try:
+        token, expires_at = create_api_token(email, days=services.settings.api_token_days, uow=services.uow())
+    except AlertsError as exc:
+        raise click.ClickException(f"no active user {exc}") from exc
+    click.echo(token)
+    click.echo(f"expires {expires_at:%Y-%m-%d %H:%M} UTC", err=True)
+
+
+def _moment(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+
+
+@token.command("list")
+@click.argument("email")
+@with_appcontext
+def token_list(email: str) -> None:
+    """List EMAIL's tokens: id, issued, expires, last used, and whether it still works (times UTC)."""
+    try:
+        tokens = list_api_tokens(email, uow=current_services().uow())
+    except AlertsError as exc:
+        raise click.ClickException(f"no user {exc}") from exc
+    now = utcnow()
+    click.echo("id\tissued\texpires\tlast used\tstate")
+    for t in tokens:
+        state = "revoked" if t["revoked_at"] else "expired" if t["expires_at"] <= now else "valid"
+        moments = (_moment(t[name]) for name in ("created_at", "expires_at", "last_used_at"))
+        click.echo("\t".join((str(t["id"]), *moments, state)))
+
+
+@token.command("revoke")
+@click.argument("email")
+@click.option("--id", "token_id", type=int, help="Only this token (see `dalili token list`); default: all.")
+@with_appcontext
+def token_revoke(email: str, token_id: int | None) -> None:
+    """Revoke EMAIL's tokens (or one of them) at once; a revoked token never works again."""
+    try:
+        revoked = revoke_api_tokens(email, token_id=token_id, uow=current_services().uow())
+    except AlertsError as exc:
+        raise click.ClickException(f"no user {exc}") from exc
+    if token_id is not None and not revoked:
+        raise click.ClickException(f"{email} has no token {token_id} left to revoke")
+    click.echo(f"revoked {len(revoked)} token(s) of {email}")
 
 
 # -- networks and monitors -------------------------------------------------------------------
@@ -411,7 +457,10 @@ def serve(host: str, port: int) -> None:
         click.echo(f"worker: process {child.pid} on Redis, periodic jobs from this process")
     click.echo(f"Dalili is running at http://{host}:{port}/  (Ctrl+C to stop)")
     if current_services().settings.training:
-        click.echo(f"Phone simulator (training data only): http://{host}:{port}/simulator")
+        click.echo(
+            f"Phone simulator (training data only; sign in as an admin or a network coordinator): "
+            f"http://{host}:{port}/simulator"
+        )
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:

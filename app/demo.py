@@ -299,5 +299,7 @@ def load(
         summary.by_state[state] += 1
         if (n + 1) % 100 == 0:
             progress(f"  {n + 1}/{reports} demo reports")
-    summary.token = create_api_token(f"triage_reviewer@{DEMO_DOMAIN}", uow=services.uow())
+    summary.token, _ = create_api_token(
+        f"triage_reviewer@{DEMO_DOMAIN}", days=services.settings.api_token_days, uow=services.uow()
+    )
     return summary

@@ -1,6 +1,7 @@
 """The phone simulator: play a monitor; each action is a real-shaped webhook to this app, marked training.
 
-Registered only when ``settings.training`` is true. Nothing here writes to the database: the simulator
+Registered only when ``settings.training`` is true, and open only to a trainer (``alerts.policy.TRAIN``).
+Nothing here writes to the database: the simulator
 posts what Twilio or Africa's Talking would post (signed, or with the deployment token) through the app's
 own webhook routes, with ``?mode=training``, so the message takes the real path and the training flag
 follows it to the report and the (recorded, never sent) reply.
@@ -27,9 +28,11 @@ from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
 from werkzeug.test import TestResponse
 
-from alerts.errors import InvalidValue
+from alerts.errors import InvalidCredentials, InvalidValue
+from alerts.policy import TRAIN, require
 from app import current_services
 from app.senders import recorded_key
+from app.web.access import signed_in_viewer
 from channels.phone import WHATSAPP_PREFIX, canonical_address, pseudonymise
 from channels.twilio.inbound import signed_url
 from config.settings import Settings
@@ -410,10 +413,14 @@ def recorded_replies(phone: str) -> list[dict[str, str]]:
 
 
 @bp.before_request
-def training_only() -> None:
+def trainers_in_training_only() -> None:
     # Belt and braces: the factory registers this blueprint only in training mode.
     if not current_services().settings.training:
         raise NotFound()
+    viewer = signed_in_viewer()
+    if viewer is None:  # the page's visitor is sent to sign in, and brought back
+        raise InvalidCredentials("sign in as an administrator or a network coordinator to use the simulator")
+    require(viewer, TRAIN, "run training sessions")
 
 
 @bp.after_request

@@ -82,6 +82,8 @@ class Settings:
     audit_anchor_dir: str = str(DEFAULT_INSTANCE_PATH / "audit-anchors")
     """Folder of the append-only anchor file (the newest audit event's id and hash, every few
     minutes): put it where the database's users cannot write, and back it up apart from it."""
+    api_token_days: int = 90
+    """Days an API token works after `dalili token create`; then the integration needs a new one."""
     ussd_resume_seconds: int = 600
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30
@@ -125,8 +127,8 @@ class Settings:
     """Seconds between attempts of a failed job (RQ Retry); its length is the retry count."""
 
     def __post_init__(self) -> None:
-        """Refuse a retention period of zero days: it would erase data the moment it is stored."""
-        for name in ("raw_message_days", "vault_days", "audit_days", "audit_archive_days"):
+        """Refuse a period of zero days: data erased the moment it is stored, a token dead on issue."""
+        for name in ("raw_message_days", "vault_days", "audit_days", "audit_archive_days", "api_token_days"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{PREFIX}{name.upper()} must be at least 1 (days)")
 

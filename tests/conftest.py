@@ -134,7 +134,8 @@ def bearer(services: Services, role: str, email: str | None = None) -> dict[str,
     """Create a user with this role and return an Authorization header for her."""
     email = email or f"{role}@test.dalili.org"
     create_user(email, role, "a-test-password", uow=services.uow())
-    return {"Authorization": f"Bearer {create_api_token(email, uow=services.uow())}"}
+    token, _ = create_api_token(email, days=services.settings.api_token_days, uow=services.uow())
+    return {"Authorization": f"Bearer {token}"}
 
 
 def signed_twilio_post(

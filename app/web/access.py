@@ -22,6 +22,9 @@ R = TypeVar("R")
 
 SIGNED_IN_AT = "signed_in_at"
 """Session key: when she signed in (epoch seconds); the session ends a fixed time after it."""
+SESSION_VERSION = "session_version"
+"""Session key: her sign-in generation when she signed in; the session ends once her account's moves on
+(sign-out, deactivation), since a cookie copied before cannot be taken back."""
 
 
 class SignedIn(UserMixin):  # type: ignore[misc]  # reason: flask-login ships no type hints
@@ -35,7 +38,7 @@ class SignedIn(UserMixin):  # type: ignore[misc]  # reason: flask-login ships no
 
 
 def load_signed_in(user_id: str) -> SignedIn | None:
-    """Reload her for this request: a deactivated user or an expired sign-in is signed out."""
+    """Reload her for this request: a deactivated user, an ended or expired session is signed out."""
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     signed_in_at = session.get(SIGNED_IN_AT)
     if not isinstance(signed_in_at, int) or time.time() - signed_in_at > lifetime:
@@ -43,7 +46,9 @@ def load_signed_in(user_id: str) -> SignedIn | None:
     if not user_id.isascii() or not user_id.isdigit():
         return None
     viewer = active_viewer(int(user_id), uow=current_services().uow())
-    return SignedIn(viewer) if viewer is not None else None
+    if viewer is None or session.get(SESSION_VERSION) != viewer.session_version:
+        return None
+    return SignedIn(viewer)
 
 
 def signed_in_viewer() -> Viewer | None:

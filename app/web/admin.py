@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from werkzeug.wrappers.response import Response
 
 from alerts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
@@ -21,9 +20,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @bp.get("")
 @requires_roles(*roles_with(ADMINISTER))
 def index() -> str:
+    return _page()
+
+
+def _page(created: dict[str, str] | None = None) -> str:
     services, viewer = current_services(), current_viewer()
     return render_template(
         "admin.html",
+        created=created,
         users=list_users(viewer, uow=services.uow()),
         networks=list_networks(viewer, uow=services.uow()),
         roles=ROLES,
@@ -36,22 +40,20 @@ def index() -> str:
 
 @bp.post("/users")
 @requires_roles(*roles_with(ADMINISTER))
-def create() -> Response:
+def create() -> Response | str:
+    """Create her and show her first password in this answer only (never cached, never in a cookie:
+    a flashed message would travel in the client-side session cookie)."""
     form = request.form
     countries = form.get("countries", "").replace(",", " ").split()
+    email = form.get("email", "")
     try:
         password = add_user(
-            current_viewer(),
-            form.get("email", ""),
-            form.get("role", ""),
-            countries,
-            uow=current_services().uow(),
+            current_viewer(), email, form.get("role", ""), countries, uow=current_services().uow()
         )
     except AlertsError as exc:
         flash(str(exc), "error")
-    else:
-        flash(_("User created. First password, shown once: %(password)s", password=password), "ok")
-    return redirect(url_for("admin.index"))
+        return redirect(url_for("admin.index"))
+    return _page(created={"email": email.strip().lower(), "password": password})
 
 
 @bp.post("/users/<int:user_id>/active")

@@ -10,11 +10,11 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.wrappers.response import Response
 
-from alerts.accounts import DASHBOARD_LANGUAGES, authenticate_password, set_user_language
+from alerts.accounts import DASHBOARD_LANGUAGES, authenticate_password, end_sessions, set_user_language
 from alerts.errors import InvalidCredentials
 from alerts.messages import Viewer
 from app import current_services
-from app.web.access import SIGNED_IN_AT, SignedIn, safe_next, signed_in_viewer
+from app.web.access import SESSION_VERSION, SIGNED_IN_AT, SignedIn, safe_next, signed_in_viewer
 from app.web.errors import render_error
 from app.web.forms import SignInForm
 from app.web.language import CHOSEN
@@ -62,14 +62,15 @@ def _sign_in(form: SignInForm, target: str | None) -> ResponseReturnValue:
     services = current_services()
     throttle = LoginThrottle(services.queues.connection, services.settings.secret_key)
     email, password = form.email.data or "", form.password.data or ""  # both required by the form
-    attempt = throttle.begin(email, request.remote_addr or "", now=time.time())
+    address = request.remote_addr or ""
+    attempt = throttle.begin(email, address, now=time.time())
     if attempt.wait_seconds:
         return render_error(429, wait_seconds=attempt.wait_seconds)
     try:
         viewer = authenticate_password(email, password, form.code.data or None, uow=services.uow())
     except InvalidCredentials:
         return _form_page(form, error=_("Wrong email, password or code."))  # the attempt stays counted
-    throttle.succeeded(attempt, email)
+    throttle.succeeded(attempt, email, address)
     _start_session(viewer)
     return redirect(target or home_for(viewer))
 
@@ -80,6 +81,7 @@ def _start_session(viewer: Viewer) -> None:
     session.clear()
     session.permanent = True
     session[SIGNED_IN_AT] = int(time.time())
+    session[SESSION_VERSION] = viewer.session_version
     login_user(SignedIn(viewer))
     if chosen in DASHBOARD_LANGUAGES and chosen != viewer.language:
         # She picked a language on the sign-in page: that is her choice from now on.
@@ -88,6 +90,9 @@ def _start_session(viewer: Viewer) -> None:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign her out here and wherever else she is signed in (the cookie alone proves nothing after)."""
+    if viewer := signed_in_viewer():
+        end_sessions(viewer.user_id, uow=current_services().uow())
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

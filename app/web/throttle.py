@@ -1,4 +1,5 @@
-"""Sign-in throttling: attempts per email and per client address, in a sliding window in Redis."""
+"""Sign-in throttling: attempts per account from one client address, and per client address, in a
+sliding window in Redis."""
 
 from __future__ import annotations
 
@@ -15,8 +16,12 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 FAILURE_LIMIT = 5
-"""Failed sign-ins allowed per email and per client address within ``WINDOW_SECONDS``; the next
-attempt is refused unchecked until the oldest of them is older than the window."""
+"""Failed sign-ins allowed for one email from one client address within ``WINDOW_SECONDS``; the next
+attempt from there is refused unchecked until the oldest of them is older than the window. Counted per
+address, not per email alone, so that guessing from elsewhere never locks her out."""
+ADDRESS_FAILURE_LIMIT = 20
+"""Failed sign-ins allowed from one client address, whatever the emails: an address guessing at many
+accounts is stopped, while colleagues behind one office address can still mistype."""
 WINDOW_SECONDS = 15 * 60
 
 
@@ -31,8 +36,8 @@ class Attempt:
 
 
 class LoginThrottle:
-    """Counts attempts in sorted sets (one timestamp each), keyed by a keyed hash so that Redis holds
-    neither email addresses nor client addresses.
+    """Counts attempts in sorted sets (one timestamp each) per email-and-address and per address, keyed
+    by a keyed hash so that Redis holds neither email addresses nor client addresses.
 
     An attempt is counted *before* the password is checked, in one transaction with the count, so a
     burst of simultaneous guesses cannot all slip under the limit while argon2 is busy.
@@ -46,16 +51,18 @@ class LoginThrottle:
         digest = hmac.new(self._secret, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
         return f"dalili:login-attempts:{kind}:{digest[:32]}"
 
-    def _email_key(self, email: str) -> str:
-        return self._key("email", email.strip().lower())
+    def _account_key(self, email: str, address: str) -> str:
+        return self._key("account", f"{address}|{email.strip().lower()}")
 
     def begin(self, email: str, address: str, *, now: float) -> Attempt:
-        """Count an attempt for this email and address, or refuse it when either is over the limit.
+        """Count an attempt for this email from this address, or refuse it when this email from here
+        or this address is over its limit.
 
         If Redis is unreachable every attempt may go ahead: staff must reach alerts during an outage,
         and argon2 keeps each guess slow.
         """
-        keys = (self._email_key(email), self._key("address", address))
+        keys = (self._account_key(email, address), self._key("address", address))
+        limits = (FAILURE_LIMIT, ADDRESS_FAILURE_LIMIT)
         member = f"{now:.6f}:{secrets.token_hex(4)}"  # unique, so simultaneous attempts all count
         try:
             with self._redis.pipeline(transaction=True) as pipe:
@@ -65,7 +72,10 @@ class LoginThrottle:
                     pipe.zadd(key, {member: now})
                     pipe.expire(key, WINDOW_SECONDS)
                 earlier = pipe.execute()[1::4]
-            wait = max(self._wait([score for _, score in entries], now) for entries in earlier)
+            wait = max(
+                self._wait([score for _, score in entries], limit, now)
+                for entries, limit in zip(earlier, limits, strict=True)
+            )
             if wait:
                 self._take_back(member, keys)
                 return Attempt(wait)
@@ -75,19 +85,20 @@ class LoginThrottle:
         return Attempt(0, member, keys)
 
     @staticmethod
-    def _wait(times: list[float], now: float) -> int:
-        if len(times) < FAILURE_LIMIT:
+    def _wait(times: list[float], limit: int, now: float) -> int:
+        if len(times) < limit:
             return 0
         # Enough of the oldest attempts must age out to fall below the limit again.
-        frees_at = sorted(times)[len(times) - FAILURE_LIMIT] + WINDOW_SECONDS
+        frees_at = sorted(times)[len(times) - limit] + WINDOW_SECONDS
         return max(1, math.ceil(frees_at - now))
 
-    def succeeded(self, attempt: Attempt, email: str) -> None:
-        """She signed in: this attempt was no failure, and her email starts afresh. The address keeps
-        its other failures, so one valid account cannot reset an address that guesses others."""
+    def succeeded(self, attempt: Attempt, email: str, address: str) -> None:
+        """She signed in: this attempt was no failure, and her email from here starts afresh. The
+        address keeps its other failures, so one valid account cannot reset an address that guesses
+        others."""
         self._take_back(attempt.member, attempt.keys)
         try:
-            self._redis.delete(self._email_key(email))
+            self._redis.delete(self._account_key(email, address))
         except RedisError as exc:
             logger.warning("sign-in failures not cleared: %s", type(exc).__name__)
 

@@ -1,11 +1,14 @@
-"""The phone simulator: page -> real-shaped, signed webhook (training) -> worker -> report and reply."""
+"""The phone simulator: page -> real-shaped, signed webhook (training) -> worker -> report and reply.
+
+``client`` is a signed-in network coordinator: the simulator is open to trainers only.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from flask import Flask
@@ -20,12 +23,20 @@ from channels.phone import pseudonymise
 from channels.twilio.inbound import EMPTY_TWIML
 from config.settings import Settings
 from tests.conftest import bearer
+from tests.web import PAGE, add_user, sign_in
 
 pytestmark = pytest.mark.e2e
 
 PHONE = "+211912345678"
 NETWORK = "Bentiu Women Peace Monitors"
 BANNER = "TRAINING — messages here never reach the operational queue"
+
+
+@pytest.fixture
+def client(app: Flask, services: Services) -> FlaskClient:
+    trainer = app.test_client()
+    assert sign_in(trainer, add_user(services, "network_coordinator")).status_code == 302
+    return trainer
 
 
 def simulate(client: FlaskClient, **action: Any) -> dict[str, Any]:
@@ -221,6 +232,40 @@ def test_the_simulator_logs_neither_her_number_nor_her_words(
     assert "simulated sms through twilio" in caplog.text
     assert "912345678" not in caplog.text
     assert "gunfire near the church" not in caplog.text
+
+
+class TestTrainersOnly:
+    ACTION: ClassVar[dict[str, str]] = {"kind": "sms", "phone": PHONE, "text": "ATK Yei"}
+
+    def test_a_visitor_is_sent_to_sign_in_and_gets_no_answer_from_the_endpoints(
+        self, app: Flask, services: Services
+    ) -> None:
+        visitor = app.test_client()
+        assert visitor.get("/simulator", headers=PAGE).headers["Location"] == "/login?next=/simulator"
+        assert visitor.post("/simulator/send", json=self.ACTION).status_code == 401
+        refused = visitor.get("/simulator/replies", query_string={"phone": PHONE}, headers=PAGE)
+        assert (refused.status_code, refused.mimetype) == (401, "application/json")
+        assert "replies" not in refused.json
+        assert rows(services, InboundMessage) == []
+
+    def test_a_role_that_does_not_train_is_refused(self, app: Flask, services: Services) -> None:
+        reviewer = app.test_client()
+        sign_in(reviewer, add_user(services, "triage_reviewer"))
+        assert reviewer.get("/simulator", headers=PAGE).status_code == 403
+        assert reviewer.post("/simulator/send", json=self.ACTION).status_code == 403
+        assert reviewer.get("/simulator/replies", query_string={"phone": PHONE}).status_code == 403
+        assert rows(services, InboundMessage) == []
+
+    def test_an_administrator_and_a_coordinator_train_and_come_back_after_signing_in(
+        self, app: Flask, client: FlaskClient, services: Services
+    ) -> None:
+        assert simulate(client, **self.ACTION)["status"] == 200
+        admin = app.test_client()
+        assert sign_in(admin, add_user(services, "admin"), next_path="/simulator").headers["Location"] == (
+            "/simulator"
+        )
+        assert BANNER in admin.get("/simulator", headers=PAGE).text
+        assert admin.get("/simulator/replies", query_string={"phone": PHONE}).status_code == 200
 
 
 def test_without_training_mode_there_is_no_simulator(

@@ -1,8 +1,9 @@
-"""`dalili user create --country` and `dalili user totp` as an operator uses them."""
+"""`dalili user create --country`, `dalili user totp` and `dalili token` as an operator uses them."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
@@ -11,7 +12,9 @@ from click.testing import CliRunner, Result
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from alerts.models import User
+from alerts.accounts import authenticate_token
+from alerts.errors import InvalidCredentials
+from alerts.models import User, utcnow
 from app import create_app
 from app.bootstrap import Services
 from app.cli import main
@@ -73,3 +76,32 @@ def test_totp_prints_the_uri_of_her_new_secret(cli: tuple[Run, Services]) -> Non
     assert uri.startswith("otpauth://totp/Dalili:focal%40mission.org?")
     assert pyotp.parse_uri(uri).secret == _user(services, "focal@mission.org").totp_secret
     assert "no active user" in run("user", "totp", "nobody@mission.org", expect_failure=True).output
+
+
+def test_a_token_expires_after_the_deployments_lifetime_and_can_be_listed_and_revoked(
+    cli: tuple[Run, Services],
+) -> None:
+    run, services = cli
+    run("user", "create", "joc@mission.org", "--role", "joc_officer")
+    created = run("token", "create", "joc@mission.org")
+    token = created.stdout.strip()  # alone on stdout: TOKEN=$(dalili token create ...) works
+    assert len(token) >= 40
+    expires = (utcnow() + timedelta(days=services.settings.api_token_days)).date().isoformat()
+    assert f"expires {expires}" in created.stderr
+    second = run("token", "create", "joc@mission.org").stdout.strip()
+    authenticate_token(token, uow=services.uow())
+    header, newest, oldest = run("token", "list", "joc@mission.org").stdout.splitlines()
+    assert header.split("\t") == ["id", "issued", "expires", "last used", "state"]
+    assert oldest.split("\t")[2].startswith(expires)
+    assert (oldest.split("\t")[3] != "-", newest.split("\t")[3]) == (True, "-")
+    oldest_id = oldest.split("\t")[0]
+    assert "revoked 1 token(s)" in run("token", "revoke", "joc@mission.org", "--id", oldest_id).output
+    assert run("token", "list", "joc@mission.org").stdout.splitlines()[2].endswith("\trevoked")
+    with pytest.raises(InvalidCredentials):
+        authenticate_token(token, uow=services.uow())
+    assert "revoked 1 token(s)" in run("token", "revoke", "joc@mission.org").output
+    with pytest.raises(InvalidCredentials):
+        authenticate_token(second, uow=services.uow())
+    refused = run("token", "revoke", "joc@mission.org", "--id", oldest_id, expect_failure=True)
+    assert "no token" in refused.output
+    assert "no user" in run("token", "list", "nobody@mission.org", expect_failure=True).output

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 
 import pyotp
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from alerts.accounts import (
     LOGIN_FAILED,
     active_viewer,
     authenticate_password,
+    authenticate_token,
+    create_api_token,
     create_user,
     enable_totp,
+    list_api_tokens,
+    revoke_api_tokens,
     set_user_language,
 )
+from alerts.administration import set_user_active
 from alerts.audit import verify_chain
 from alerts.errors import InvalidCredentials, InvalidValue, UnknownUser
-from alerts.models import AuditEvent, User
+from alerts.messages import Viewer
+from alerts.models import ApiToken, AuditEvent, User, utcnow
 from app.bootstrap import Services
 
 pytestmark = pytest.mark.integration
@@ -94,6 +102,23 @@ class TestAuthenticatePassword:
             "wpa_crsv_focal"
         )
 
+    def test_a_code_signs_her_in_once_and_neither_it_nor_an_older_one_works_again(
+        self, services: Services
+    ) -> None:
+        create_user("amina@network.org", "wpa_crsv_focal", PASSWORD, uow=services.uow())
+        enable_totp("amina@network.org", uow=services.uow())
+        totp = pyotp.TOTP(_user(services, "amina@network.org").totp_secret or "")
+        now = time.time()
+        current, earlier = totp.at(now), totp.at(now - totp.interval)
+        authenticate_password("amina@network.org", PASSWORD, current, uow=services.uow())
+        for code in (current, earlier):
+            with pytest.raises(InvalidCredentials, match=LOGIN_FAILED):
+                authenticate_password("amina@network.org", PASSWORD, code, uow=services.uow())
+        refusals = [e.details["reason"] for e in _events(services) if e.action == "user.login_failed"]
+        assert refusals[0] == "second_factor_reused"
+        ahead = totp.at(now + totp.interval)  # the next step's code: her phone's clock a little fast
+        assert authenticate_password("amina@network.org", PASSWORD, ahead, uow=services.uow()).role
+
     def test_a_right_code_does_not_make_up_for_a_wrong_password(self, services: Services) -> None:
         create_user("amina@network.org", "admin", PASSWORD, uow=services.uow())
         enable_totp("amina@network.org", uow=services.uow())
@@ -143,6 +168,56 @@ class TestActiveViewer:
         _update(services, "amina@network.org", active=False)
         assert active_viewer(user_id, uow=services.uow()) is None
         assert active_viewer(user_id + 1000, uow=services.uow()) is None
+
+
+class TestApiTokens:
+    EMAIL = "api@network.org"
+
+    @pytest.fixture(autouse=True)
+    def _account(self, services: Services) -> None:
+        create_user(self.EMAIL, "joc_officer", PASSWORD, uow=services.uow())
+
+    def test_a_token_works_for_its_lifetime_records_its_use_and_then_stops(self, services: Services) -> None:
+        token, expires_at = create_api_token(self.EMAIL, days=90, uow=services.uow())
+        assert timedelta(days=90) - timedelta(minutes=1) < expires_at - utcnow() <= timedelta(days=90)
+        assert authenticate_token(token, uow=services.uow()).email == self.EMAIL
+        [listed] = list_api_tokens(self.EMAIL, uow=services.uow())
+        assert listed["expires_at"] == expires_at
+        assert listed["last_used_at"] is not None
+        with services.uow() as uow:
+            uow.session.execute(update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+            uow.commit()
+        with pytest.raises(InvalidCredentials, match="expired"):
+            authenticate_token(token, uow=services.uow())
+
+    def test_one_token_or_all_of_hers_can_be_revoked_for_good(self, services: Services) -> None:
+        first, _ = create_api_token(self.EMAIL, days=90, uow=services.uow())
+        second, _ = create_api_token(self.EMAIL, days=90, uow=services.uow())
+        first_id = list_api_tokens(self.EMAIL, uow=services.uow())[-1]["id"]
+        assert revoke_api_tokens(self.EMAIL, token_id=first_id, uow=services.uow()) == [first_id]
+        with pytest.raises(InvalidCredentials, match="revoked"):
+            authenticate_token(first, uow=services.uow())
+        assert authenticate_token(second, uow=services.uow()).email == self.EMAIL
+        assert len(revoke_api_tokens(self.EMAIL, uow=services.uow())) == 1
+        with pytest.raises(InvalidCredentials):
+            authenticate_token(second, uow=services.uow())
+        assert [e.action for e in _events(services)].count("token.revoke") == 2
+        with pytest.raises(UnknownUser):
+            revoke_api_tokens("nobody@network.org", uow=services.uow())
+
+    def test_switching_her_off_revokes_her_tokens_so_switching_her_on_does_not_revive_them(
+        self, services: Services
+    ) -> None:
+        token, _ = create_api_token(self.EMAIL, days=90, uow=services.uow())
+        admin = Viewer(0, "admin@network.org", "admin")
+        user_id = _user(services, self.EMAIL).id
+        set_user_active(admin, user_id, False, uow=services.uow())
+        set_user_active(admin, user_id, True, uow=services.uow())
+        with pytest.raises(InvalidCredentials):
+            authenticate_token(token, uow=services.uow())
+        assert list_api_tokens(self.EMAIL, uow=services.uow())[0]["revoked_at"] is not None
+        fresh, _ = create_api_token(self.EMAIL, days=90, uow=services.uow())
+        assert authenticate_token(fresh, uow=services.uow()).email == self.EMAIL
 
 
 class TestEnableTotp:
@@ -195,6 +270,12 @@ class TestCreateUserCountries:
             "amina@network.org", "joc_officer", None, uow=services.uow(), countries=["cf", "SS", " ss"]
         )
         assert _user(services, "amina@network.org").countries == ["CF", "SS"]
+
+    def test_an_email_that_already_has_an_account_is_refused_plainly(self, services: Services) -> None:
+        create_user("amina@network.org", "joc_officer", None, uow=services.uow())
+        with pytest.raises(InvalidValue, match="already has an account"):
+            create_user(" Amina@Network.org", "admin", None, uow=services.uow())
+        assert _user(services, "amina@network.org").role == "joc_officer"
 
     def test_without_countries_she_works_on_every_country_served(self, services: Services) -> None:
         create_user("amina@network.org", "joc_officer", None, uow=services.uow())

@@ -69,7 +69,7 @@ class TestAuthentication:
 
     def test_a_revoked_or_unknown_token_gets_401(self, client: FlaskClient) -> None:
         response = client.get("/api/incidents", headers={"Authorization": "Bearer not-a-token"})
-        assert (response.status_code, response.json) == (401, {"error": "unknown or revoked token"})
+        assert (response.status_code, response.json) == (401, {"error": "unknown, expired or revoked token"})
 
 
 class TestQueue:

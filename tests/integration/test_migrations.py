@@ -6,12 +6,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
 from alerts.audit import record_event
 from alerts.audit_archive import archive_audit
-from alerts.models import utcnow
+from alerts.models import ApiToken, utcnow
 from alerts.services import change_incident_status
 from app import migrate
 from app.bootstrap import Services
@@ -55,6 +55,30 @@ class TestAuditCheckpoints:
         with pytest.raises(RuntimeError, match="archived"):
             migrate.downgrade(services.engine, "0005")
         assert migrate.current_revision(services.engine) == migrate.head_revision(services.engine)
+
+
+def test_0009_gives_existing_tokens_90_days_and_revokes_those_of_switched_off_users(
+    services: Services,
+) -> None:
+    migrate.downgrade(services.engine, "0008")
+    with services.engine.begin() as connection:
+        for user_id, active in ((1, True), (2, False)):
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, email, password_hash, role, active, countries, created_at) "
+                    "VALUES (:id, :email, 'x', 'joc_officer', :active, '[]', :now)"
+                ),
+                {"id": user_id, "email": f"u{user_id}@example.org", "active": active, "now": utcnow()},
+            )
+            connection.execute(
+                text("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES (:id, :hash, :now)"),
+                {"id": user_id, "hash": str(user_id) * 64, "now": utcnow() - timedelta(days=400)},
+            )
+    migrate.upgrade(services.engine)
+    with services.uow() as uow:
+        tokens = {t.user_id: (t.expires_at, t.revoked_at) for t in uow.session.scalars(select(ApiToken))}
+    assert timedelta(days=89) < tokens[1][0] - utcnow() <= timedelta(days=90)
+    assert (tokens[1][1] is None, tokens[2][1] is not None) == (True, True)
 
 
 def _walk(services: Services, report_id: int, *states: str) -> int:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import timedelta
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from alerts.accounts import authenticate_password
 from alerts.escalation import escalate_overdue
 from alerts.models import utcnow
 from alerts.services import change_incident_status, incident_of_report
@@ -79,6 +83,24 @@ def test_an_administrator_adds_a_user_and_sees_monitors_by_pseudonym(
     monitors = client.get(f"/admin/networks/{network_link}", headers=PAGE).get_data(as_text=True)
     assert key[:12] in monitors
     assert key not in monitors
+
+
+def test_a_new_users_first_password_is_shown_once_in_the_answer_and_never_kept_in_a_cookie(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    _signed_in(client, services, "admin")
+    form = {"email": "awa@example.org", "role": "joc_officer", "csrf_token": csrf_token(client, "/admin")}
+    created = client.post("/admin/users", data=form, headers=PAGE)
+    assert (created.status_code, created.headers["Cache-Control"]) == (200, "no-store")
+    shown = re.search(r"First password, shown once: <code dir=\"ltr\">([^<]+)</code>", created.text)
+    assert shown, created.text
+    password = shown.group(1)
+    assert authenticate_password("awa@example.org", password, None, uow=services.uow()).role == "joc_officer"
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    session = app.session_interface.get_signing_serializer(app).loads(cookie.value)  # type: ignore[attr-defined]  # reason: SecureCookieSessionInterface
+    assert password not in json.dumps(session)
+    assert password not in client.get("/admin", headers=PAGE).text
 
 
 @pytest.mark.parametrize(

@@ -13,11 +13,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from alerts.accounts import enable_totp
+from alerts.administration import set_user_active
+from alerts.messages import Viewer
 from alerts.models import User
 from app.bootstrap import Services
 from app.web.access import SIGNED_IN_AT, current_viewer, requires_roles
-from app.web.headers import CONTENT_SECURITY_POLICY
-from app.web.throttle import FAILURE_LIMIT
+from app.web.headers import CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY
+from app.web.throttle import ADDRESS_FAILURE_LIMIT, FAILURE_LIMIT
 from config.settings import Settings
 from tests.web import PAGE, PASSWORD, add_user, csrf_token, post_form, sign_in
 
@@ -92,23 +94,34 @@ class TestSignIn:
 
 
 class TestThrottling:
-    def test_the_sixth_attempt_on_one_email_is_refused_even_with_the_right_password(
+    def test_the_sixth_attempt_on_one_email_from_one_address_is_refused_even_with_the_right_password(
         self, client: FlaskClient, services: Services
     ) -> None:
         email = add_user(services, "joc_officer")
-        for attempt in range(FAILURE_LIMIT):
-            assert sign_in(client, email, "guess", address=f"10.0.0.{attempt}").status_code == 200
-        refused = sign_in(client, email, address="10.0.9.9")
+        for _ in range(FAILURE_LIMIT):
+            assert sign_in(client, email, "guess", address="10.0.0.1").status_code == 200
+        refused = sign_in(client, email, address="10.0.0.1")
         assert refused.status_code == 429
         assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
         assert "Wait 15 minutes" in refused.get_data(as_text=True)
-        assert sign_in(client, add_user(services, "admin"), address="10.0.9.9").status_code == 302
+        assert sign_in(client, add_user(services, "admin"), address="10.0.0.1").status_code == 302
+
+    def test_guessing_her_password_from_elsewhere_does_not_lock_her_out(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        email = add_user(services, "joc_officer")
+        attacker = client.application.test_client()
+        for address in ("10.0.0.1", "10.0.0.2"):
+            for _ in range(FAILURE_LIMIT):
+                sign_in(attacker, email, "guess", address=address)
+            assert sign_in(attacker, email, address=address).status_code == 429
+        assert sign_in(client, email, address="10.9.9.9").status_code == 302
 
     def test_one_address_guessing_many_emails_is_stopped_and_a_success_does_not_reset_it(
         self, client: FlaskClient, services: Services
     ) -> None:
         mine = add_user(services, "joc_officer")
-        for attempt in range(FAILURE_LIMIT - 1):
+        for attempt in range(ADDRESS_FAILURE_LIMIT - 1):
             sign_in(client, f"guess{attempt}@test.dalili.org", address="10.1.1.1")
         assert sign_in(client, mine, address="10.1.1.1").status_code == 302
         client.post("/logout", data={"csrf_token": csrf_token(client)}, headers=PAGE)
@@ -116,17 +129,17 @@ class TestThrottling:
         assert sign_in(client, mine, address="10.1.1.1").status_code == 429
         assert sign_in(client, mine, address="10.2.2.2").status_code == 302
 
-    def test_a_successful_sign_in_forgets_the_failures_of_her_email(
+    def test_a_successful_sign_in_forgets_the_failures_of_her_email_from_there(
         self, client: FlaskClient, services: Services
     ) -> None:
         email = add_user(services, "joc_officer")
-        for attempt in range(FAILURE_LIMIT - 1):
-            sign_in(client, email, "typo", address=f"10.3.0.{attempt}")
-        assert sign_in(client, email, address="10.3.1.0").status_code == 302
+        for _ in range(FAILURE_LIMIT - 1):
+            sign_in(client, email, "typo", address="10.3.0.1")
+        assert sign_in(client, email, address="10.3.0.1").status_code == 302
         visitor = client.application.test_client()
-        for attempt in range(FAILURE_LIMIT - 1):
-            sign_in(visitor, email, "typo", address=f"10.4.0.{attempt}")
-        assert sign_in(visitor, email, address="10.4.1.0").status_code == 302
+        for _ in range(FAILURE_LIMIT - 1):
+            sign_in(visitor, email, "typo", address="10.3.0.1")
+        assert sign_in(visitor, email, address="10.3.0.1").status_code == 302
 
 
 class TestSessions:
@@ -138,6 +151,38 @@ class TestSessions:
         assert signed_out.headers["Location"] == "/login"
         assert client.get("/").headers["Location"] == "/login"
         assert "You are signed out." in client.get("/login").get_data(as_text=True)
+
+    def test_a_copy_of_her_session_cookie_is_worthless_once_she_signed_out(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        sign_in(client, add_user(services, "joc_officer"))
+        stolen = client.get_cookie("session")
+        assert stolen is not None
+        other_device = client.application.test_client()
+        sign_in(other_device, "joc_officer@test.dalili.org")
+        post_form(client, "/logout", {})
+        client.set_cookie("session", stolen.value)
+        assert client.get("/").headers["Location"] == "/login"
+        assert other_device.get("/").headers["Location"] == "/login"  # signed out everywhere
+        sign_in(client, "joc_officer@test.dalili.org")
+        assert client.get("/").headers["Location"] == "/queue"
+
+    def test_switching_her_off_and_on_again_does_not_bring_her_session_back(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        sign_in(client, add_user(services, "joc_officer"))
+        user_id = _user(services, "joc_officer@test.dalili.org").id
+        admin = Viewer(0, "admin@test.dalili.org", "admin")
+        set_user_active(admin, user_id, False, uow=services.uow())
+        set_user_active(admin, user_id, True, uow=services.uow())
+        assert client.get("/").headers["Location"] == "/login"
+
+    def test_a_new_second_factor_ends_the_sessions_opened_before(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        sign_in(client, add_user(services, "joc_officer"))
+        enable_totp("joc_officer@test.dalili.org", uow=services.uow())
+        assert client.get("/").headers["Location"] == "/login"
 
     def test_a_deactivated_user_is_signed_out_at_her_next_request(
         self, client: FlaskClient, services: Services
@@ -273,10 +318,21 @@ class TestPagesAndHeaders:
         for inline in ("<script>", "style=", "<style", " onclick=", "javascript:"):
             assert inline not in page
 
-    def test_the_simulator_keeps_its_own_stricter_policy(self, client: FlaskClient) -> None:
+    def test_the_simulator_keeps_its_own_stricter_policy(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        sign_in(client, add_user(services, "network_coordinator"))
         policy = client.get("/simulator").headers["Content-Security-Policy"]
         assert "form-action 'none'" in policy
         assert "connect-src 'self'" in policy
+
+    def test_production_tells_browsers_to_come_back_over_https_only(
+        self, client: FlaskClient, backend_settings: Settings, make_app: Callable[[Settings], Flask]
+    ) -> None:
+        assert "Strict-Transport-Security" not in client.get("/login").headers
+        production = make_app(replace(backend_settings, env="production", training=False)).test_client()
+        for path in ("/login", "/api/reports", "/healthz"):
+            assert production.get(path).headers["Strict-Transport-Security"] == STRICT_TRANSPORT_SECURITY
 
     def test_a_browser_gets_an_error_page_and_a_program_gets_json(self, client: FlaskClient) -> None:
         page = client.get("/no-such-page", headers=PAGE)

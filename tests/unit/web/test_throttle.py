@@ -1,4 +1,4 @@
-"""Sign-in attempts counted per email and per address over a sliding 15-minute window."""
+"""Sign-in attempts counted per email from one address and per address over a sliding 15-minute window."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from app.web.throttle import FAILURE_LIMIT, WINDOW_SECONDS, LoginThrottle
+from app.web.throttle import ADDRESS_FAILURE_LIMIT, FAILURE_LIMIT, WINDOW_SECONDS, LoginThrottle
 
 pytestmark = pytest.mark.unit
 
@@ -39,26 +39,39 @@ def test_the_window_slides_so_old_failures_stop_counting(throttle: LoginThrottle
 
 
 def test_simultaneous_attempts_count_before_any_password_is_checked(throttle: LoginThrottle) -> None:
-    burst = [throttle.begin("a@x.org", f"10.0.0.{i}", now=NOW) for i in range(FAILURE_LIMIT + 3)]
+    burst = [throttle.begin("a@x.org", "10.0.0.1", now=NOW) for _ in range(FAILURE_LIMIT + 3)]
     assert [attempt.wait_seconds == 0 for attempt in burst] == [True] * FAILURE_LIMIT + [False] * 3
 
 
-def test_the_email_is_counted_whatever_its_case_and_from_any_address(throttle: LoginThrottle) -> None:
-    for i in range(FAILURE_LIMIT):
-        throttle.begin(" A@X.org", f"10.0.0.{i}", now=NOW)
-    assert throttle.begin("a@x.org", "10.9.9.9", now=NOW).wait_seconds > 0
-    assert throttle.begin("b@x.org", "10.9.9.9", now=NOW).wait_seconds == 0
+def test_the_email_is_counted_whatever_its_case(throttle: LoginThrottle) -> None:
+    _fail(throttle, FAILURE_LIMIT, email=" A@X.org")
+    assert throttle.begin("a@x.org", "10.0.0.1", now=NOW + 10).wait_seconds > 0
+    assert throttle.begin("b@x.org", "10.0.0.1", now=NOW + 10).wait_seconds == 0
 
 
-def test_a_success_clears_her_email_but_not_the_other_failures_of_the_address(
+def test_guesses_from_other_addresses_never_lock_her_out(throttle: LoginThrottle) -> None:
+    for i in range(3 * FAILURE_LIMIT):
+        throttle.begin("a@x.org", f"10.0.0.{i}", now=NOW)
+    assert throttle.begin("a@x.org", "10.9.9.9", now=NOW).wait_seconds == 0
+
+
+def test_one_address_guessing_many_emails_is_stopped(throttle: LoginThrottle) -> None:
+    for i in range(ADDRESS_FAILURE_LIMIT):
+        assert throttle.begin(f"guess{i}@x.org", "10.0.0.1", now=NOW + i).wait_seconds == 0
+    assert throttle.begin("never-tried@x.org", "10.0.0.1", now=NOW + 30).wait_seconds > 0
+    assert throttle.begin("never-tried@x.org", "10.0.0.2", now=NOW + 30).wait_seconds == 0
+
+
+def test_a_success_clears_her_email_here_but_not_the_other_failures_of_the_address(
     throttle: LoginThrottle,
 ) -> None:
     _fail(throttle, FAILURE_LIMIT - 1)
     success = throttle.begin("a@x.org", "10.0.0.1", now=NOW + 5)
-    throttle.succeeded(success, "a@x.org")
-    assert throttle.begin("other@x.org", "10.0.0.1", now=NOW + 6).wait_seconds == 0  # 5th failure here
-    assert throttle.begin("a@x.org", "10.0.0.2", now=NOW + 7).wait_seconds == 0
-    assert throttle.begin("third@x.org", "10.0.0.1", now=NOW + 8).wait_seconds > 0
+    throttle.succeeded(success, "a@x.org", "10.0.0.1")
+    _fail(throttle, FAILURE_LIMIT)  # her count starts afresh
+    for i in range(ADDRESS_FAILURE_LIMIT - 2 * FAILURE_LIMIT + 1):
+        assert throttle.begin(f"guess{i}@x.org", "10.0.0.1", now=NOW + 10).wait_seconds == 0
+    assert throttle.begin("third@x.org", "10.0.0.1", now=NOW + 20).wait_seconds > 0
 
 
 def test_redis_holds_neither_the_email_nor_the_address() -> None:
@@ -80,5 +93,5 @@ def test_without_redis_nobody_is_locked_out(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(redis, "delete", down)
     throttle = LoginThrottle(redis, "secret")
     attempts = [throttle.begin("a@x.org", "10.0.0.1", now=NOW) for _ in range(FAILURE_LIMIT + 1)]
-    throttle.succeeded(attempts[-1], "a@x.org")
+    throttle.succeeded(attempts[-1], "a@x.org", "10.0.0.1")
     assert {attempt.wait_seconds for attempt in attempts} == {0}
