@@ -191,7 +191,7 @@ class BodyNumber(Base):
     """A phone number she wrote in a message, encrypted; the message holds ``[number n]`` instead.
 
     Kept like her own number in the contact vault: erased by her panic word, deleted at
-    ``expires_at`` (R28, R31, R33; alerts/body_numbers.py).
+    ``expires_at`` (R28, R31, R33; alerts/reporters/body_numbers.py).
     """
 
     __tablename__ = "body_numbers"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import request
 
-from alerts.accounts import authenticate_token
+from alerts.accounts.users import authenticate_token
 from alerts.errors import InvalidCredentials
 from alerts.messages import Viewer
 from app import current_services

@@ -12,17 +12,17 @@ import geopandas as gpd
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.body_numbers import NumberSeal
-from alerts.classify import Classifier, build_classifier
-from alerts.clustering import ClusterRules, default_cluster_rules, load_cluster_rules
-from alerts.hotspot_rules import DEFAULT_HOTSPOT_RULES, HotspotRules, load_hotspot_rules
-from alerts.routing import Routing, load_routing
-from alerts.taxonomy import Taxonomy, load_taxonomy
+from alerts.hotspots.rules import DEFAULT_HOTSPOT_RULES, HotspotRules, load_hotspot_rules
+from alerts.incidents.clustering import ClusterRules, default_cluster_rules, load_cluster_rules
+from alerts.incidents.routing import Routing, load_routing
+from alerts.reporters.body_numbers import NumberSeal
+from alerts.reporters.vault import Vault
+from alerts.triage.classify import Classifier, build_classifier
+from alerts.triage.taxonomy import Taxonomy, load_taxonomy
 from alerts.unit_of_work import UnitOfWork
-from alerts.vault import Vault
-from app.database import make_engine, make_session_factory
-from app.queueing import JobQueues, connect_redis
-from app.senders import build_senders
+from app.infra.database import make_engine, make_session_factory
+from app.infra.queueing import JobQueues, connect_redis
+from app.infra.senders import build_senders
 from channels.base import Sender
 from channels.messages import Messages, load_messages
 from channels.staff import StaffNotifier, notifiers_from_url
@@ -124,7 +124,7 @@ class Services:
 
     @property
     def number_seal(self) -> NumberSeal:
-        """How intake seals the numbers she writes in a message (alerts/body_numbers.py)."""
+        """How intake seals the numbers she writes in a message (alerts/reporters/body_numbers.py)."""
         return NumberSeal(self.vault, self.settings.default_country, self.settings.vault_days)
 
 

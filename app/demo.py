@@ -16,19 +16,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from alerts.accounts import create_api_token, create_user
-from alerts.corroboration import suggest_duplicates
+from alerts.accounts.users import create_api_token, create_user
+from alerts.incidents.corroboration import suggest_duplicates
+from alerts.incidents.reports import change_incident_status
+from alerts.incidents.workflow import path_to
+from alerts.intake.services import incident_of_report, mark_followed_up, process_inbound, record_inbound
 from alerts.messages import RecordInbound
 from alerts.models import ContactVaultEntry, Network, Reporter, User, utcnow
-from alerts.services import (
-    change_incident_status,
-    incident_of_report,
-    mark_followed_up,
-    process_inbound,
-    record_inbound,
-)
 from alerts.vocabulary import INCIDENT_STATES, ROLES
-from alerts.workflow import path_to
 from app.bootstrap import Services
 from channels.phone import pseudonymise
 from geo.towns import embedded_towns

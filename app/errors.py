@@ -17,7 +17,7 @@ from alerts.errors import (
     UnknownIncident,
     UnknownUser,
 )
-from alerts.workflow import InvalidTransition
+from alerts.incidents.workflow import InvalidTransition
 from app.web.errors import error_page
 from channels.errors import ChannelError
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from werkzeug.datastructures import MultiDict
 
 from alerts.errors import InvalidValue
-from alerts.hotspots import HotspotRequest, default_period
+from alerts.hotspots.products import HotspotRequest, default_period
 from alerts.models import utcnow
 
 PARAMETERS = (

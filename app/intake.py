@@ -7,12 +7,12 @@ import logging
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from alerts.intake.services import record_inbound
 from alerts.messages import RecordInbound
 from alerts.models import utcnow
-from alerts.services import record_inbound
 from app import current_services, jobs
-from app.ratelimit import within_limits
-from app.spool import SpoolUnavailable, spool_inbound
+from app.infra.ratelimit import within_limits
+from app.infra.spool import SpoolUnavailable, spool_inbound
 from channels.base import ParsedInbound
 from channels.errors import ChannelError
 
@@ -48,7 +48,7 @@ def receive(
 
     The queue is a convenience, the database is the record: if Redis is down the message is
     still stored and acknowledged, and the sweep enqueues it later. If the database is down the
-    message waits in the spool (`app/spool.py`) and the sweep stores it later; only when both are
+    message waits in the spool (`app/infra/spool.py`) and the sweep stores it later; only when both are
     down is it refused (NotStored, 503). Her address, needed for the receipt, travels only
     encrypted with the vault key.
     """

@@ -9,29 +9,17 @@ from datetime import timedelta
 from pathlib import Path
 from typing import NamedTuple
 
-from alerts.audit_anchor import read_anchors, unkeyed_through, write_anchor
-from alerts.audit_archive import archive_audit, delete_expired_archives
-from alerts.contacts import join_network, reporter_profile, set_language, stop_messages, withdraw
-from alerts.corroboration import suggest_duplicates
-from alerts.escalation import (
+from alerts.audit.anchor import read_anchors, unkeyed_through, write_anchor
+from alerts.audit.archive import archive_audit, delete_expired_archives
+from alerts.incidents.corroboration import suggest_duplicates
+from alerts.incidents.escalation import (
     escalate_overdue,
     load_staff_alert,
     plan_staff_alerts,
     record_staff_alert,
     staff_alerts_waiting_since,
 )
-from alerts.messages import RecordInbound
-from alerts.models import utcnow
-from alerts.outbound import (
-    PlannedReply,
-    kept_contact,
-    load_reply,
-    plan_reply,
-    record_send_failure,
-    record_sent,
-)
-from alerts.retention import apply_retention, retention_due
-from alerts.services import (
+from alerts.intake.services import (
     close_without_report,
     inbound_text,
     incident_of_report,
@@ -41,10 +29,22 @@ from alerts.services import (
     record_inbound,
     reports_waiting_for_follow_up,
 )
+from alerts.messages import RecordInbound
+from alerts.models import utcnow
+from alerts.reporters.contacts import join_network, reporter_profile, set_language, stop_messages, withdraw
+from alerts.reporters.outbound import (
+    PlannedReply,
+    kept_contact,
+    load_reply,
+    plan_reply,
+    record_send_failure,
+    record_sent,
+)
+from alerts.reporters.retention import apply_retention, retention_due
 from app import current_services
 from app.bootstrap import Services
-from app.spool import replay_spool
-from app.ussd_state import save_profile
+from app.infra.spool import replay_spool
+from app.infra.ussd_state import save_profile
 from channels.base import OutboundMessage
 from channels.errors import SendFailed
 from channels.keywords import Keyword, parse_keyword

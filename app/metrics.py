@@ -34,7 +34,7 @@ from alerts.models import InboundMessage, utcnow
 from alerts.vocabulary import INBOUND_STATUSES
 from app import current_services
 from app.bootstrap import Services
-from app.spool import SPOOL_KEY, UNREADABLE_KEY
+from app.infra.spool import SPOOL_KEY, UNREADABLE_KEY
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The phone simulator: play a monitor; each action is a real-shaped webhook to this app, marked training.
 
-Registered only when ``settings.training`` is true, and open only to a trainer (``alerts.policy.TRAIN``).
+Registered only when ``settings.training`` is true, and open only to a trainer (``TRAIN``).
 Nothing here writes to the database: the simulator
 posts what Twilio or Africa's Talking would post (signed, or with the deployment token) through the app's
 own webhook routes, with ``?mode=training``, so the message takes the real path and the training flag
@@ -28,10 +28,10 @@ from twilio.request_validator import SIGNATURE_HEADER, RequestValidator
 from werkzeug.exceptions import NotFound, UnsupportedMediaType
 from werkzeug.test import TestResponse
 
+from alerts.accounts.policy import TRAIN, require
 from alerts.errors import InvalidCredentials, InvalidValue
-from alerts.policy import TRAIN, require
 from app import current_services
-from app.senders import recorded_key
+from app.infra.senders import recorded_key
 from app.web.access import signed_in_viewer
 from channels.phone import WHATSAPP_PREFIX, canonical_address, pseudonymise
 from channels.twilio.inbound import signed_url

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alerts.taxonomy import Taxonomy
+from alerts.triage.taxonomy import Taxonomy
 from channels.gsm import GSM7_SINGLE, UCS2_SINGLE, is_gsm7, septets, utf16_units
 
 DEFAULT_MESSAGES = Path(__file__).with_name("data") / "messages.toml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 
-from alerts.pseudonym import reporter_key
+from alerts.reporters.pseudonym import reporter_key
 
 WHATSAPP_PREFIX = "whatsapp:"
 

@@ -48,7 +48,7 @@ from pathlib import Path
 from string import Formatter
 from typing import Any, Final, Literal
 
-from alerts.taxonomy import Taxonomy
+from alerts.triage.taxonomy import Taxonomy
 from channels.gsm import is_gsm7, septets, utf16_units
 
 DEFAULT_MENUS: Final = Path(__file__).with_name("data") / "ussd.toml"

@@ -21,7 +21,7 @@ from redis import Redis
 from sqlalchemy import create_engine, text
 from twilio.request_validator import RequestValidator
 
-from alerts.accounts import create_api_token, create_user
+from alerts.accounts.users import create_api_token, create_user
 from alerts.models import Base
 from app import create_app, migrate
 from app.bootstrap import Services

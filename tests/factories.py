@@ -8,10 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from alerts.contacts import register_monitor
+from alerts.intake.services import process_inbound, record_inbound
 from alerts.messages import RecordInbound
 from alerts.models import Incident, Network, Report, Reporter, utcnow
-from alerts.services import process_inbound, record_inbound
+from alerts.reporters.contacts import register_monitor
 from app.bootstrap import Services
 from geo.hotspots import h3_cells
 

@@ -7,7 +7,7 @@ import re
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from alerts.accounts import create_user
+from alerts.accounts.users import create_user
 from app.bootstrap import Services
 
 PASSWORD = "a-long-test-passphrase"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from alerts.errors import InvalidValue
-from alerts.hotspots import EXPORT_FORMATS, HotspotRequest
+from alerts.hotspots.products import EXPORT_FORMATS, HotspotRequest
 from app import current_services
 from app.api.incidents import CONTROL
 from app.auth import current_viewer

@@ -1,7 +1,7 @@
 """The review API: /api/incidents (queue, detail, transitions, merges, checks, stale view),
 /api/verified (the feed mission systems pull) and /api/openapi.json (what describes them all).
 
-Views parse and validate, call one service of ``alerts.review`` and return its dict; who may see
+Views parse and validate, call one service of ``alerts.incidents.review`` and return its dict; who may see
 and do what is decided there (R29). Every bad request gets a 400 that names the parameter or field.
 """
 
@@ -19,9 +19,7 @@ from flask import Blueprint, request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from alerts.errors import InvalidValue
-from alerts.messages import Viewer
-from alerts.models import utcnow
-from alerts.review import (
+from alerts.incidents.review import (
     MAX_ID,
     MAX_PAGE,
     PAGE,
@@ -44,6 +42,8 @@ from alerts.review import (
     unmerge,
     verify,
 )
+from alerts.messages import Viewer
+from alerts.models import utcnow
 from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, RELIABILITY_GRADES, TRIAGE_QUEUES
 from app import MAX_REQUEST_BYTES, current_services
 from app.auth import current_viewer

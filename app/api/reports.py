@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from alerts.review import MAX_ID, MAX_PAGE, PAGE
-from alerts.services import list_reports
+from alerts.incidents.reports import list_reports
+from alerts.incidents.review import MAX_ID, MAX_PAGE, PAGE
 from app import current_services
 from app.api.incidents import Query
 from app.auth import current_viewer

@@ -12,7 +12,7 @@ from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import UserMixin, current_user
 from werkzeug.wrappers.response import Response
 
-from alerts.accounts import active_viewer
+from alerts.accounts.users import active_viewer
 from alerts.messages import Viewer
 from alerts.vocabulary import ROLES
 from app import current_services

@@ -7,9 +7,9 @@ from collections import Counter
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response
 
-from alerts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
+from alerts.accounts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
+from alerts.accounts.policy import ADMINISTER, roles_with
 from alerts.errors import AlertsError
-from alerts.policy import ADMINISTER, roles_with
 from alerts.vocabulary import ROLES
 from app import current_services
 from app.web.access import current_viewer, requires_roles

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.wrappers.response import Response
 
-from alerts.accounts import DASHBOARD_LANGUAGES, authenticate_password, end_sessions, set_user_language
+from alerts.accounts.users import DASHBOARD_LANGUAGES, authenticate_password, end_sessions, set_user_language
 from alerts.errors import InvalidCredentials
 from alerts.messages import Viewer
 from app import current_services

@@ -1,6 +1,6 @@
 """/contacts: the contact officer's call-back list, and a number shown once, for a reason (R28-R30).
 
-Who may read what is decided in ``alerts.callbacks``. Showing a number is not guarded by a role
+Who may read what is decided in ``alerts.reporters.callbacks``. Showing a number is not guarded by a role
 here on purpose: the service audits an attempt by any other role before refusing it (403). The
 number is only ever in the body of the POST's answer: never in a URL, a flashed message (the session
 cookie) or a log line, and the answer is not cached.
@@ -13,7 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers.response import Response
 
-from alerts.callbacks import (
+from alerts.accounts.policy import CONTACTS, roles_with
+from alerts.errors import InvalidValue
+from alerts.models import utcnow
+from alerts.reporters.callbacks import (
     CALL_OUTCOMES,
     REASON_LIMIT,
     NoContactKept,
@@ -21,9 +24,6 @@ from alerts.callbacks import (
     record_callback,
     reveal_contact,
 )
-from alerts.errors import InvalidValue
-from alerts.models import utcnow
-from alerts.policy import CONTACTS, roles_with
 from app import current_services
 from app.web.access import current_viewer, requires_roles
 from app.web.review_format import utc_text

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from alerts.hotspots import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
+from alerts.accounts.policy import PROTECTION, roles_with
+from alerts.hotspots.products import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
 from alerts.messages import Viewer
-from alerts.policy import PROTECTION, roles_with
 from app import current_services
 from app.hotspot_params import hotspot_request
 from app.web.access import current_viewer, requires_roles

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers.response import Response
 
-from alerts.accounts import DASHBOARD_LANGUAGES, set_user_language
+from alerts.accounts.users import DASHBOARD_LANGUAGES, set_user_language
 from app import current_services
 from app.web.access import safe_next, signed_in_viewer
 from app.web.navigation import ROLE_LABELS, links_for

@@ -16,7 +16,7 @@ import xstatic.pkg.leaflet  # type: ignore[import-untyped]  # reason: XStatic pa
 from flask import Blueprint, Response, abort, jsonify, request, send_from_directory
 from shapely.geometry import mapping
 
-from alerts.policy import INCIDENTS, roles_with
+from alerts.accounts.policy import INCIDENTS, roles_with
 from app import current_services
 from app.web.access import requires_roles
 from geo.layers import LayerError, level_from_text, read_layer

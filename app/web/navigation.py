@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from alerts.policy import ADMINISTER, CONTACTS, INCIDENTS, INDICATORS, PROTECTION, REVIEW, roles_with
+from alerts.accounts.policy import ADMINISTER, CONTACTS, INCIDENTS, INDICATORS, PROTECTION, REVIEW, roles_with
 
 
 @dataclass(frozen=True, slots=True)

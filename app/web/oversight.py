@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
+from alerts.accounts.policy import INDICATORS, PROTECTION, REVIEW, roles_with
 from alerts.errors import InvalidValue
-from alerts.indicators import GROUPINGS, indicators, network_feedback
-from alerts.indicators import protection_summary as summarise_protection
+from alerts.incidents.indicators import GROUPINGS, indicators, network_feedback
+from alerts.incidents.indicators import protection_summary as summarise_protection
+from alerts.incidents.review import stale as stale_rows
 from alerts.models import utcnow
-from alerts.policy import INDICATORS, PROTECTION, REVIEW, roles_with
-from alerts.review import stale as stale_rows
 from app import current_services
 from app.hotspot_params import PARAMETERS, hotspot_request
 from app.web.access import current_viewer, requires_roles

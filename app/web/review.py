@@ -1,6 +1,6 @@
 """The queue and incident pages (issue #6): what JOC officers and protection staff work from in a crisis.
 
-Views parse, call one service of ``alerts.review`` and render or redirect (POST-redirect-GET with a
+Views parse, call one service of ``alerts.incidents.review`` and render or redirect (POST-redirect-GET with a
 flashed confirmation); who may see and do what is decided there (R29). NotPermitted and
 UnknownIncident become the 403 and 404 pages (app/errors.py); a refused step comes back as a message.
 """
@@ -20,11 +20,9 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 
+from alerts.accounts.policy import INCIDENTS, OWN_NETWORKS, RESPOND, REVIEW, may, roles_with, sees_restricted
 from alerts.errors import InvalidValue
-from alerts.messages import Viewer
-from alerts.models import Network, utcnow
-from alerts.policy import INCIDENTS, OWN_NETWORKS, RESPOND, REVIEW, may, roles_with, sees_restricted
-from alerts.review import (
+from alerts.incidents.review import (
     MAX_PAGE,
     PAGE,
     QueueFilter,
@@ -44,8 +42,10 @@ from alerts.review import (
     unmerge,
     verify,
 )
+from alerts.incidents.workflow import TRANSITIONS, InvalidTransition, path_to
+from alerts.messages import Viewer
+from alerts.models import Network, utcnow
 from alerts.vocabulary import AWAITING_REVIEW, OPEN_STATES
-from alerts.workflow import TRANSITIONS, InvalidTransition, path_to
 from app import current_services
 from app.bootstrap import Services
 from app.jobs import enqueue_follow_ups

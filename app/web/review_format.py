@@ -15,9 +15,9 @@ from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
-from alerts.credibility import combined_grade
 from alerts.errors import InvalidValue
-from alerts.taxonomy import Taxonomy
+from alerts.incidents.credibility import combined_grade
+from alerts.triage.taxonomy import Taxonomy
 
 
 def status_labels() -> dict[str, str]:

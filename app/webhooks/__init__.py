@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, request
 
-from alerts.outbound import apply_delivery
+from alerts.reporters.outbound import apply_delivery
 from app import current_services
 from app.intake import receive
 from channels.base import ParsedInbound, StatusUpdate

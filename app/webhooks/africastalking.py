@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from alerts.intake.services import ref_for
 from alerts.models import UssdSession
-from alerts.services import ref_for
 from app import current_services, jobs
+from app.infra.ussd_state import load_hop_state, remember_for_resume
 from app.intake import receive
-from app.ussd_state import load_hop_state, remember_for_resume
 from app.webhooks import bp, identity, record_status, take_message, take_missed_call, training_request
 from channels.africastalking import sms, ussd
 from channels.africastalking.auth import check_webhook

@@ -38,7 +38,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from alerts.taxonomy import load_taxonomy
+from alerts.triage.taxonomy import load_taxonomy
 from alerts.vocabulary import PRIORITIES, REVIEW_DEADLINES
 
 YEARS = 2

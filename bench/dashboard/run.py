@@ -1,6 +1,6 @@
 """Dashboard benchmark: server time of the review queue with a million incidents in PostgreSQL.
 
-What is measured. ``alerts.review.list_queue`` — the JOC review queue, most urgent and soonest due
+What is measured. ``alerts.incidents.review.list_queue`` — the JOC review queue, most urgent and soonest due
 first, keyset-paginated — against a migrated PostgreSQL database holding ``--incidents``
 synthetic incidents and their reports (``bench/dashboard/load.py``), exactly as the dashboard and
 the API call it: the page query, the report counts of its 50 incidents, and ``json.dumps`` of the
@@ -35,11 +35,11 @@ import psycopg
 from sqlalchemy import Engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.incidents.review import QueueFilter, QueuePage, list_queue
 from alerts.messages import Viewer
-from alerts.review import QueueFilter, QueuePage, list_queue
 from alerts.unit_of_work import UnitOfWork
 from app import migrate
-from app.database import make_engine, make_session_factory
+from app.infra.database import make_engine, make_session_factory
 from bench import common
 from bench.dashboard.load import load, vacuum_analyze
 from config.settings import Settings

@@ -4,7 +4,7 @@ A million verified incidents spread like the real UCDP events of the Central Afr
 (``../shared/data/events/ucdp_ged_v23_1_caf.csv``: each incident is an event's place with a few
 kilometres of jitter; without the file, around CAR's conflict areas) over two years, loaded with
 COPY into a throwaway PostgreSQL database and migrated like production. Then, through the same
-service the page, the CLI and the API call (``alerts.hotspots``), medians of ``--runs``:
+service the page, the CLI and the API call (``alerts.hotspots.products``), medians of ``--runs``:
 
 (a) H3 resolution 6 aggregation in the database + Gi* with 999 permutations over all million, as a
     PARTNER product (cells only, no points) — target 10 s;
@@ -35,12 +35,12 @@ import geopandas as gpd
 import h3
 import psycopg
 
-from alerts.hotspot_rules import load_hotspot_rules
-from alerts.hotspots import HotspotRequest, build_product, export_hotspots
+from alerts.hotspots.products import HotspotRequest, build_product, export_hotspots
+from alerts.hotspots.rules import load_hotspot_rules
 from alerts.messages import Viewer
 from alerts.unit_of_work import UnitOfWork
 from app import migrate
-from app.database import make_engine, make_session_factory
+from app.infra.database import make_engine, make_session_factory
 from bench import common
 from config.settings import Settings
 from geo.patrol_map import render_patrol_map

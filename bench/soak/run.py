@@ -18,7 +18,7 @@ still queued or lost (their job gone from Redis); duplicates (inbound rows per p
 per message, replies per report and kind, replies recorded twice); answers by status (during the
 Redis gap too); webhook latency and triage latency (report created - acknowledged) percentiles; the
 drain. Replies go to the recording senders: no provider credential is set, so every provider's
-sender is app.senders.RecordingSender, and staff alerts are recorded too.
+sender is app.infra.senders.RecordingSender, and staff alerts are recorded too.
 
     python -m bench.soak.run [--duration 600] [--rate 200] [--workers 2] [--kill-every 60]
         [--redis-restart-at SECONDS] [--database-url URL] [--redis-port 6390] [--drain-timeout 1800]
@@ -38,11 +38,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from alerts.contacts import create_network, register_monitor
 from alerts.models import utcnow
+from alerts.reporters.contacts import create_network, register_monitor
+from alerts.reporters.vault import Vault
 from alerts.unit_of_work import UnitOfWork
-from alerts.vault import Vault
-from app.database import make_engine, make_session_factory
+from app.infra.database import make_engine, make_session_factory
 from bench import common
 from bench.intake.run import TOWNS
 from bench.soak import tally

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import redis
 
-from alerts.services import REF_ALPHABET, REF_LENGTH
+from alerts.intake.services import REF_ALPHABET, REF_LENGTH
 from bench import common
 from bench.soak.traffic import MIX, Answer, Message
 

@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 from twilio.request_validator import RequestValidator
 
-from alerts.taxonomy import load_taxonomy
+from alerts.triage.taxonomy import load_taxonomy
 from bench.intake.run import CATEGORIES, TOWNS, WHAT
 from channels.ussd_menu import ELECTION, SEND, MenuText
 

@@ -1,1 +1,1 @@
-"""Triage classifier benchmark (alerts.classify): quality on the labelled set, throughput, robustness."""
+"""Triage classifier benchmark (alerts.triage.classify): labelled-set quality, throughput, robustness."""

@@ -23,11 +23,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from alerts.corroboration import suggest_duplicates
-from alerts.escalation import plan_staff_alerts
+from alerts.incidents.corroboration import suggest_duplicates
+from alerts.incidents.escalation import plan_staff_alerts
+from alerts.intake.services import incident_of_report, process_inbound, record_inbound
 from alerts.messages import RecordInbound
 from alerts.models import Network, Reporter, utcnow
-from alerts.services import incident_of_report, process_inbound, record_inbound
 from app import migrate
 from app.bootstrap import Services, build_services
 from bench.common import RESULTS, ROOT, reset_database

@@ -1,4 +1,4 @@
-"""Triage benchmark: how well and how fast ``alerts.classify`` triages reports.
+"""Triage benchmark: how well and how fast ``alerts.triage.classify`` triages reports.
 
 What is measured, on ``tests/data/triage_eval.jsonl`` (454 labelled reports, §2.3/§3.4/§4.1):
 
@@ -34,10 +34,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from alerts.classify import Classification, Lexicons, _received, classify, load_lexicons
-from alerts.elections import Election, parse_calendars
-from alerts.normalise import Abbreviations, load_abbreviations
-from alerts.taxonomy import Taxonomy, load_taxonomy
+from alerts.triage.classify import Classification, Lexicons, _received, classify, load_lexicons
+from alerts.triage.elections import Election, parse_calendars
+from alerts.triage.normalise import Abbreviations, load_abbreviations
+from alerts.triage.taxonomy import Taxonomy, load_taxonomy
 from geo.geocoder import TownGazetteer
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -34,7 +34,7 @@ from pathlib import Path
 import psycopg
 import redis
 
-from app.ussd_state import save_profile
+from app.infra.ussd_state import save_profile
 from bench import common
 from channels.phone import pseudonymise
 from channels.ussd_menu import PlaceOption

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from alerts.corroboration import suggest_duplicates
+from alerts.incidents.corroboration import suggest_duplicates
+from alerts.intake.services import incident_of_report
 from alerts.models import Incident, utcnow
-from alerts.services import incident_of_report
 from tests.browser.conftest import Dashboard, sign_in
 from tests.factories import add_reporter, report
 

@@ -14,7 +14,6 @@ from flask.testing import FlaskClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from sqlalchemy import select
 
-from alerts.contacts import create_network, register_monitor
 from alerts.models import (
     BodyNumber,
     ContactVaultEntry,
@@ -25,9 +24,10 @@ from alerts.models import (
     UssdSession,
     utcnow,
 )
+from alerts.reporters.contacts import create_network, register_monitor
 from app import jobs
 from app.bootstrap import Services
-from app.senders import recorded_key
+from app.infra.senders import recorded_key
 from app.worker import drain
 from channels.phone import pseudonymise
 from config.settings import Settings

@@ -11,9 +11,9 @@ from click.testing import CliRunner, Result
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from alerts.audit import verify_chain
-from alerts.callbacks import contact_reference
+from alerts.audit.trail import verify_chain
 from alerts.models import AuditEvent
+from alerts.reporters.callbacks import contact_reference
 from app import create_app
 from app.bootstrap import Services
 from app.cli import main

@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from alerts.models import ContactVaultEntry, InboundMessage, Reporter, SentMessage, utcnow
-from alerts.outbound import refusal
+from alerts.reporters.outbound import refusal
 from app import jobs
 from app.bootstrap import Services
 from app.worker import drain
@@ -138,4 +138,4 @@ def test_every_message_to_a_reporter_answers_one_of_hers() -> None:
     reserving = functions_calling(
         "alerts", lambda c: ast.unparse(c.func) == "SentMessage"
     ) | functions_calling("app", lambda c: ast.unparse(c.func) == "SentMessage")
-    assert list(reserving) == ["alerts/outbound.py:plan_reply"]
+    assert list(reserving) == ["alerts/reporters/outbound.py:plan_reply"]

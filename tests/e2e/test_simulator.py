@@ -15,8 +15,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from alerts.contacts import create_network, register_monitor
 from alerts.models import InboundMessage, Report, SentMessage, UssdSession, utcnow
+from alerts.reporters.contacts import create_network, register_monitor
 from app.bootstrap import Services
 from app.worker import drain
 from channels.phone import pseudonymise

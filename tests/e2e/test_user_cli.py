@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from alerts.accounts import authenticate_token
+from alerts.accounts.users import authenticate_token
 from alerts.errors import InvalidCredentials
 from alerts.models import User, utcnow
 from app import create_app

@@ -11,7 +11,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
-from alerts.accounts import (
+from alerts.accounts.administration import set_user_active
+from alerts.accounts.users import (
     LOGIN_FAILED,
     active_viewer,
     authenticate_password,
@@ -23,8 +24,7 @@ from alerts.accounts import (
     revoke_api_tokens,
     set_user_language,
 )
-from alerts.administration import set_user_active
-from alerts.audit import verify_chain
+from alerts.audit.trail import verify_chain
 from alerts.errors import InvalidCredentials, InvalidValue, UnknownUser
 from alerts.messages import Viewer
 from alerts.models import ApiToken, AuditEvent, User, utcnow

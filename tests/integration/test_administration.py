@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from alerts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
+from alerts.accounts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
 from alerts.errors import InvalidValue, NotPermitted
 from alerts.messages import Viewer
 from app.bootstrap import Services

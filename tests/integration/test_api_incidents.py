@@ -14,9 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
-from alerts.corroboration import suggest_duplicates
+from alerts.incidents.corroboration import suggest_duplicates
+from alerts.intake.services import incident_of_report
 from alerts.models import Incident, Reporter, utcnow
-from alerts.services import incident_of_report
 from app.api.incidents import openapi_document
 from app.bootstrap import Services
 from tests.conftest import bearer

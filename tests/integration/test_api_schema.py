@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import func, select
 
-from alerts.corroboration import suggest_duplicates
+from alerts.incidents.corroboration import suggest_duplicates
+from alerts.incidents.review import MAX_ID
+from alerts.intake.services import incident_of_report
 from alerts.models import AuditEvent, DuplicateSuggestion, Incident, utcnow
-from alerts.review import MAX_ID
-from alerts.services import incident_of_report
 from app import MAX_REQUEST_BYTES
 from app.api.incidents import openapi_document
 from app.bootstrap import Services

@@ -17,10 +17,10 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import Connection, select, text
 
-from alerts import audit
-from alerts.audit import record_event, verify_chain
-from alerts.audit_anchor import ANCHOR_FILE, read_anchors
-from alerts.audit_archive import archive_audit
+from alerts.audit import trail
+from alerts.audit.anchor import ANCHOR_FILE, read_anchors
+from alerts.audit.archive import archive_audit
+from alerts.audit.trail import record_event, verify_chain
 from alerts.models import AuditEvent, utcnow
 from app import jobs
 from app.bootstrap import Services
@@ -78,7 +78,7 @@ def forge_from(services: Services, first: int, forge: Forger, **change: str) -> 
             values = {
                 **row._asdict(),
                 **(change if row.id == first else {}),
-                "prev_hash": prev_hash or audit.GENESIS,
+                "prev_hash": prev_hash or trail.GENESIS,
             }
             body = json.dumps(
                 [values["prev_hash"], values["at"].isoformat(), values["actor"], values["action"],
@@ -211,11 +211,11 @@ def unkeyed(services: Services, count: int) -> list[int]:
     for n in range(count):
         with services.uow() as uow:
             prev = uow.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-            at, prev_hash = utcnow(), prev or audit.GENESIS
+            at, prev_hash = utcnow(), prev or trail.GENESIS
             event = AuditEvent(
                 at=at, actor="cli", action="user.create", subject_type="user", subject_id=str(n), details={},
                 prev_hash=prev_hash,
-                hash=audit._digest(None, prev_hash, at, "cli", "user.create", f"user:{n}", {}),
+                hash=trail._digest(None, prev_hash, at, "cli", "user.create", f"user:{n}", {}),
             )  # fmt: skip
             uow.session.add(event)
             uow.commit()

@@ -17,9 +17,9 @@ from flask.cli import ScriptInfo
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from alerts import audit, audit_archive
-from alerts.audit import record_event, verify_chain
-from alerts.audit_archive import (
+from alerts.audit import archive as audit_archive
+from alerts.audit import trail
+from alerts.audit.archive import (
     ArchiveCheck,
     Archived,
     ArchiveNotVerified,
@@ -28,6 +28,7 @@ from alerts.audit_archive import (
     verify_archive,
     verify_archives,
 )
+from alerts.audit.trail import record_event, verify_chain
 from alerts.errors import InvalidValue
 from alerts.models import AuditCheckpoint, AuditEvent, utcnow
 from app.bootstrap import Services
@@ -60,7 +61,7 @@ def app(backend_settings: Settings, make_app: Callable[[Settings], Flask], tmp_p
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock(NOW)
-    monkeypatch.setattr(audit, "utcnow", lambda: clock.now)
+    monkeypatch.setattr(trail, "utcnow", lambda: clock.now)
     return clock
 
 
@@ -120,9 +121,9 @@ def chain_intact(services: Services) -> bool:
         return verify_chain(uow.session) is None
 
 
-def chain(services: Services) -> audit.ChainKey:
+def chain(services: Services) -> trail.ChainKey:
     with services.uow() as uow:
-        return audit.session_key(uow.session)
+        return trail.session_key(uow.session)
 
 
 def check(services: Services, directory: Path, now: datetime = NOW) -> ArchiveCheck:
@@ -284,7 +285,7 @@ class TestTamperEvidence:
         tamper(directory / name)
 
         [checkpoint] = checkpoints(services)
-        problem = verify_archive(directory / name, checkpoint, prev_hash=audit.GENESIS, chain=chain(services))
+        problem = verify_archive(directory / name, checkpoint, prev_hash=trail.GENESIS, chain=chain(services))
         assert problem is not None
         assert reason in problem
         assert check(services, directory).problems == (f"{name}: {problem}",)
@@ -299,7 +300,7 @@ class TestTamperEvidence:
         _, second = checkpoints(services)
         assert (
             verify_archive(
-                directory / second.archive_file, second, prev_hash=audit.GENESIS, chain=chain(services)
+                directory / second.archive_file, second, prev_hash=trail.GENESIS, chain=chain(services)
             )
             is not None
         )

@@ -13,9 +13,9 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
+from alerts.incidents.review import QueueFilter, list_queue
 from alerts.messages import Viewer
 from alerts.models import Incident, Report, utcnow
-from alerts.review import QueueFilter, list_queue
 from alerts.vocabulary import OPEN_STATES
 from app import migrate
 from app.bootstrap import Services

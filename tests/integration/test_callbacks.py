@@ -11,19 +11,19 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from alerts.accounts import create_user, viewer_of
-from alerts.audit import verify_chain
-from alerts.callbacks import (
+from alerts.accounts.users import create_user, viewer_of
+from alerts.audit.trail import verify_chain
+from alerts.errors import InvalidValue, NotPermitted
+from alerts.messages import Viewer
+from alerts.models import AuditEvent, ContactVaultEntry, User, utcnow
+from alerts.reporters.callbacks import (
     NoContactKept,
     contact_reference,
     list_callbacks,
     record_callback,
     reveal_contact,
 )
-from alerts.contacts import withdraw
-from alerts.errors import InvalidValue, NotPermitted
-from alerts.messages import Viewer
-from alerts.models import AuditEvent, ContactVaultEntry, User, utcnow
+from alerts.reporters.contacts import withdraw
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import ROLES
 from app.bootstrap import Services

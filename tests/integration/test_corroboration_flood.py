@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from alerts.corroboration import MAX_SUGGESTIONS, suggest_duplicates
+from alerts.incidents.corroboration import MAX_SUGGESTIONS, suggest_duplicates
+from alerts.intake.services import incident_of_report
 from alerts.models import DuplicateSuggestion, Report
-from alerts.services import incident_of_report
 from app.bootstrap import Services
 from tests.factories import report
 

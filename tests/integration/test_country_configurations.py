@@ -11,9 +11,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from alerts.elections import DEFAULT_CALENDARS, load_calendars
+from alerts.intake.services import process_inbound
 from alerts.models import DuplicateSuggestion, Incident, Report
-from alerts.services import process_inbound
+from alerts.triage.elections import DEFAULT_CALENDARS, load_calendars
 from app.bootstrap import Services
 from app.jobs import corroborate_and_route
 from app.worker import drain

@@ -15,9 +15,9 @@ import pytest
 from shapely.geometry import Point, box
 from sqlalchemy import select
 
-from alerts.audit import verify_chain
+from alerts.audit.trail import verify_chain
 from alerts.errors import InvalidValue, NotPermitted
-from alerts.hotspots import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
+from alerts.hotspots.products import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, Incident, utcnow
 from app.bootstrap import Services
@@ -309,7 +309,7 @@ def test_the_team_sites_around_the_cells_come_with_the_product(services: Service
 def test_too_many_points_are_left_out_and_said_so(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("alerts.hotspots.MAX_POINTS", 2)
+    monkeypatch.setattr("alerts.hotspots.products.MAX_POINTS", 2)
     _cluster(services, 3)
     product = _build(services, _request())
     assert product.incidents.empty

@@ -25,10 +25,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import insert
 
-from alerts.hotspots import HotspotRequest, build_product
+from alerts.hotspots.products import HotspotRequest, build_product
+from alerts.intake.services import area_fields
 from alerts.messages import Viewer
 from alerts.models import Incident
-from alerts.services import area_fields
 from app.bootstrap import LazyGeocoder, Services
 from geo.hotspots import h3_cells
 from geo.products import HotspotProduct

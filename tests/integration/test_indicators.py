@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from alerts.errors import NotPermitted
-from alerts.indicators import indicators, network_feedback
+from alerts.incidents.indicators import indicators, network_feedback
+from alerts.incidents.reports import change_incident_status
+from alerts.intake.services import incident_of_report
 from alerts.messages import Viewer
 from alerts.models import Network, Reporter, utcnow
-from alerts.services import change_incident_status, incident_of_report
 from app.bootstrap import Services
 from tests.factories import add_reporter, report
 

@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from alerts.models import utcnow
 from app.bootstrap import Services
+from app.infra.queueing import QUEUE_NAMES
 from app.metrics import INTAKE_WINDOW
-from app.queueing import QUEUE_NAMES
 from app.worker import drain
 from config.settings import Settings
 from tests.conftest import bearer, make_settings, signed_twilio_post, twilio_sms

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from alerts.audit import record_event
-from alerts.audit_archive import archive_audit
+from alerts.audit.archive import archive_audit
+from alerts.audit.trail import record_event
+from alerts.incidents.reports import change_incident_status
 from alerts.models import ApiToken, utcnow
-from alerts.services import change_incident_status
 from app import migrate
 from app.bootstrap import Services
 from tests.conftest import needs_postgres

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from alerts.models import Report
 from app import jobs
 from app.bootstrap import Services
-from app.queueing import QUEUE_NAMES
+from app.infra.queueing import QUEUE_NAMES
 from app.worker import drain, run_worker
 from config.settings import Settings
 from tests.conftest import needs_postgres

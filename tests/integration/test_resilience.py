@@ -31,7 +31,7 @@ from werkzeug.serving import make_server
 from alerts.models import InboundMessage, Report, SentMessage, StaffNotification
 from app import jobs
 from app.bootstrap import Services
-from app.spool import spooled
+from app.infra.spool import spooled
 from app.worker import drain, run_worker
 from config.settings import Settings
 from tests.conftest import PUBLIC_URL, TWILIO_TOKEN, needs_postgres, signed_twilio_post, twilio_sms

@@ -13,13 +13,13 @@ from flask import Flask
 from flask.cli import ScriptInfo
 from sqlalchemy import func, select
 
-from alerts import retention
-from alerts.audit import verify_chain
-from alerts.contacts import create_network, register_monitor
+from alerts.audit.trail import verify_chain
+from alerts.intake.services import record_inbound
 from alerts.messages import RecordInbound
 from alerts.models import AuditEvent, BodyNumber, ContactVaultEntry, InboundMessage, Report, utcnow
-from alerts.retention import RetentionResult, apply_retention, retention_due
-from alerts.services import record_inbound
+from alerts.reporters import retention
+from alerts.reporters.contacts import create_network, register_monitor
+from alerts.reporters.retention import RetentionResult, apply_retention, retention_due
 from app.bootstrap import Services
 from app.cli import main
 from app.schedule import cron_scheduler

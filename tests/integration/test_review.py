@@ -7,11 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from alerts.accounts import create_user, viewer_of
+from alerts.accounts.users import create_user, viewer_of
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
-from alerts.messages import Viewer
-from alerts.models import AuditEvent, Incident, Report, Reporter, User, utcnow
-from alerts.review import (
+from alerts.incidents.review import (
     QueueFilter,
     assign,
     close,
@@ -24,7 +22,9 @@ from alerts.review import (
     start_review,
     verify,
 )
-from alerts.services import incident_of_report
+from alerts.intake.services import incident_of_report
+from alerts.messages import Viewer
+from alerts.models import AuditEvent, Incident, Report, Reporter, User, utcnow
 from app.bootstrap import Services
 from tests.factories import add_reporter, report
 
@@ -214,7 +214,7 @@ class TestActions:
 
 
 def test_closing_an_unreviewed_incident_never_passes_through_verified(services: Services) -> None:
-    from alerts.workflow import InvalidTransition
+    from alerts.incidents.workflow import InvalidTransition
 
     incident = _incident(services, "ARM armed men near the school")
     with pytest.raises(InvalidTransition):

@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, event, func, select
 
-from alerts.accounts import create_user, viewer_of
-from alerts.audit import verify_chain
-from alerts.corroboration import merge_incidents, suggest_duplicates
+from alerts.accounts.users import create_user, viewer_of
+from alerts.audit.trail import verify_chain
 from alerts.errors import InvalidValue
+from alerts.incidents.corroboration import merge_incidents, suggest_duplicates
+from alerts.incidents.review import dismiss, merge, unmerge
+from alerts.intake.services import incident_of_report
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, DuplicateSuggestion, IncidentMerge, Report, User
-from alerts.review import dismiss, merge, unmerge
-from alerts.services import incident_of_report
 from app.bootstrap import Services
 from tests.conftest import needs_postgres
 from tests.factories import report

@@ -5,7 +5,7 @@ One world per test: two countries (CF, SS), in each a restricted (SXV) and an un
 incident that is open and stale, one verified and one rejected with a reason; every open pair is a
 duplicate suggestion of each other (across countries too). Each report carries a narrative, a
 reporter key, the classifier's evidence, a survivor flag and place candidates with coordinates.
-What each viewer should get is spelled out below from §6.4, independently of ``alerts.policy``.
+What each viewer should get is spelled out below from §6.4, independently of ``alerts.accounts.policy``.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from alerts.accounts import create_api_token, viewer_of
-from alerts.indicators import indicators, protection_summary
+from alerts.accounts.users import create_api_token, viewer_of
+from alerts.incidents.indicators import indicators, protection_summary
+from alerts.incidents.review import reject
 from alerts.messages import Viewer
 from alerts.models import DuplicateSuggestion, Incident, Network, Report, Reporter, User, utcnow
-from alerts.review import reject
 from alerts.vocabulary import ROLES
 from app.bootstrap import Services
 from tests.web import PAGE, add_user, sign_in

@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
-from alerts.audit import verify_chain
-from alerts.classify import Classification
+from alerts.audit.trail import verify_chain
 from alerts.errors import InvalidValue, NotPermitted
+from alerts.incidents.reports import change_incident_status, list_reports
+from alerts.incidents.workflow import InvalidTransition
+from alerts.intake.services import process_inbound, record_inbound
 from alerts.messages import RecordInbound, Viewer
 from alerts.models import AuditEvent, InboundMessage, Incident, Report, Reporter, utcnow
-from alerts.services import change_incident_status, list_reports, process_inbound, record_inbound
-from alerts.workflow import InvalidTransition
+from alerts.triage.classify import Classification
 from app.bootstrap import Services
 from geo.geocoder import Candidate
 from tests.factories import add_reporter, inbound, random_sid, report

@@ -11,18 +11,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from alerts.corroboration import (
+from alerts.errors import InvalidValue
+from alerts.incidents.corroboration import (
     dismiss_suggestion,
     merge_incidents,
     record_external_check,
     suggest_duplicates,
     unmerge_incident,
 )
-from alerts.errors import InvalidValue
-from alerts.escalation import escalate_overdue, load_staff_alert, plan_staff_alerts, stale_incidents
+from alerts.incidents.escalation import escalate_overdue, load_staff_alert, plan_staff_alerts, stale_incidents
+from alerts.incidents.reports import change_incident_status
+from alerts.incidents.routing import parse_routing
+from alerts.intake.services import incident_of_report
 from alerts.models import DuplicateSuggestion, Incident, Report, Reporter, utcnow
-from alerts.routing import parse_routing
-from alerts.services import change_incident_status, incident_of_report
 from app.bootstrap import Services
 from tests.factories import add_reporter, report
 

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
-from alerts.callbacks import contact_reference
-from alerts.contacts import withdraw
 from alerts.models import AuditEvent, utcnow
+from alerts.reporters.callbacks import contact_reference
+from alerts.reporters.contacts import withdraw
 from alerts.vocabulary import ROLES
 from app.bootstrap import Services
 from tests.factories import callback_monitor, report

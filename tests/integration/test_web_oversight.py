@@ -10,10 +10,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from alerts.accounts import authenticate_password
-from alerts.escalation import escalate_overdue
+from alerts.accounts.users import authenticate_password
+from alerts.incidents.escalation import escalate_overdue
+from alerts.incidents.reports import change_incident_status
+from alerts.intake.services import incident_of_report
 from alerts.models import utcnow
-from alerts.services import change_incident_status, incident_of_report
 from app.bootstrap import Services
 from tests.factories import add_reporter, report
 from tests.web import PAGE, add_user, csrf_token, sign_in

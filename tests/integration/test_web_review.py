@@ -18,9 +18,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import event, select
 from werkzeug.test import TestResponse
 
-from alerts.corroboration import suggest_duplicates
+from alerts.incidents.corroboration import suggest_duplicates
+from alerts.incidents.reports import change_incident_status
+from alerts.intake.services import incident_of_report
 from alerts.models import Incident, Network, Report, Reporter, User
-from alerts.services import change_incident_status, incident_of_report
 from app.bootstrap import Services
 from config.settings import Settings
 from tests.factories import add_reporter, report

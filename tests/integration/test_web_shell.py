@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from alerts.accounts import enable_totp
-from alerts.administration import set_user_active
+from alerts.accounts.administration import set_user_active
+from alerts.accounts.users import enable_totp
 from alerts.messages import Viewer
 from alerts.models import User
 from app.bootstrap import Services

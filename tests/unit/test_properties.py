@@ -16,10 +16,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from alerts.classify import build_classifier
-from alerts.pseudonym import reporter_key
-from alerts.taxonomy import load_taxonomy
-from alerts.text import clean_text
+from alerts.reporters.pseudonym import reporter_key
+from alerts.triage.classify import build_classifier
+from alerts.triage.taxonomy import load_taxonomy
+from alerts.triage.text import clean_text
 from channels.africastalking import sms as at_sms
 from channels.africastalking import ussd as at_ussd
 from channels.errors import PayloadInvalid
@@ -85,7 +85,7 @@ def _spellings(national: str) -> st.SearchStrategy[str]:
     )
 
 
-# --- alerts.text.clean_text -----------------------------------------------------------------------------
+# --- alerts.triage.text.clean_text --------------------------------------------------------------------------
 
 
 @FAST
@@ -464,7 +464,7 @@ def test_place_spans_are_within_the_text_tokens(text: str) -> None:
         assert span.key
 
 
-# --- alerts.classify on arbitrary text ------------------------------------------------------------------
+# --- alerts.triage.classify on arbitrary text ---------------------------------------------------------------
 
 
 @SLOW

@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-28
 
-``audit_checkpoints`` records each archive of the audit trail (alerts/audit_archive.py): the last
+``audit_checkpoints`` records each archive of the audit trail (alerts/audit/archive.py): the last
 archived event, its hash (where the live chain now starts), how many events, the file and its
 SHA-256. It is append-only like the trail itself. The trail's DELETE refusal becomes conditional:
 an event may be deleted only once a checkpoint covers it (id ≤ the newest ``through_event_id``), so

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.body_numbers import mask_numbers, may_hold_a_number
+from alerts.reporters.body_numbers import mask_numbers, may_hold_a_number
 
 pytestmark = pytest.mark.unit
 

@@ -1,4 +1,4 @@
-"""The keyword triage classifier (alerts.classify; DOMAIN.md §2.3, §3.4, §8.3; R10, R13, R14, R18)."""
+"""The keyword triage classifier (alerts.triage.classify; DOMAIN.md §2.3, §3.4, §8.3; R10, R13, R14, R18)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from alerts.classify import (
+from alerts.triage.classify import (
     CUE_KINDS,
     DEFAULT_LEXICONS,
     Classification,
@@ -21,9 +21,9 @@ from alerts.classify import (
     classify,
     load_lexicons,
 )
-from alerts.elections import parse_calendars
-from alerts.normalise import load_abbreviations, normalise_report
-from alerts.taxonomy import load_taxonomy
+from alerts.triage.elections import parse_calendars
+from alerts.triage.normalise import load_abbreviations, normalise_report
+from alerts.triage.taxonomy import load_taxonomy
 
 pytestmark = pytest.mark.unit
 
@@ -275,7 +275,7 @@ def test_cli_round_trip_with_the_exact_field_names() -> None:
     ]
     stdin = "\n".join(json.dumps(x) for x in lines) + "\nnot json at all\n"
     done = subprocess.run(
-        [sys.executable, "-m", "alerts.classify", "--country", "SS"],
+        [sys.executable, "-m", "alerts.triage.classify", "--country", "SS"],
         input=stdin,
         capture_output=True,
         text=True,

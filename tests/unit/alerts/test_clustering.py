@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pyproj import Geod
 
-from alerts.clustering import (
+from alerts.errors import InvalidValue
+from alerts.incidents.clustering import (
     DEFAULT_CLUSTER_RULES,
     ClusterRules,
     Sighting,
@@ -20,8 +21,7 @@ from alerts.clustering import (
     load_cluster_rules,
     parse_cluster_rules,
 )
-from alerts.errors import InvalidValue
-from alerts.taxonomy import load_taxonomy
+from alerts.triage.taxonomy import load_taxonomy
 from geo.crs import distance_km
 
 pytestmark = pytest.mark.unit

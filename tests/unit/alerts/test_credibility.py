@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from alerts.credibility import (
+from alerts.errors import InvalidValue
+from alerts.incidents.credibility import (
     DEFAULT_RELIABILITY_THRESHOLDS,
     ReliabilityThresholds,
     SourceReport,
@@ -16,8 +17,7 @@ from alerts.credibility import (
     reporter_reliability,
     text_fingerprint,
 )
-from alerts.errors import InvalidValue
-from alerts.priority import assign_priority
+from alerts.triage.priority import assign_priority
 from alerts.vocabulary import CREDIBILITY_GRADES, RELIABILITY_GRADES
 
 pytestmark = pytest.mark.unit

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from alerts.elections import DEFAULT_CALENDARS, electoral_phase, load_calendars, parse_calendars
+from alerts.triage.elections import DEFAULT_CALENDARS, electoral_phase, load_calendars, parse_calendars
 
 pytestmark = pytest.mark.unit
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from alerts.errors import InvalidValue
-from alerts.flags import (
+from alerts.triage.flags import (
     CLOSED_FLAGS,
     ELECTORAL_PHASES,
     HARM_TYPES,

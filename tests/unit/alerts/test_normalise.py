@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from alerts.normalise import (
+from alerts.triage.normalise import (
     DEFAULT_ABBREVIATIONS,
     Abbreviation,
     Abbreviations,

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from alerts.errors import InvalidValue
-from alerts.flags import TIME_REPORTED_CLASSES
-from alerts.priority import (
+from alerts.triage.flags import TIME_REPORTED_CLASSES
+from alerts.triage.priority import (
     assign_priority,
     default_rules,
     escalate,
@@ -16,7 +16,7 @@ from alerts.priority import (
     parse_priority_rules,
     review_deadline,
 )
-from alerts.taxonomy import load_taxonomy
+from alerts.triage.taxonomy import load_taxonomy
 from alerts.vocabulary import RELIABILITY_GRADES, REVIEW_DEADLINES
 
 pytestmark = pytest.mark.unit

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.pseudonym import reporter_key
+from alerts.reporters.pseudonym import reporter_key
 
 pytestmark = pytest.mark.unit
 

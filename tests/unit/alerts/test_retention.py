@@ -9,7 +9,7 @@ import pytest
 
 from alerts.errors import InvalidValue
 from alerts.models import utcnow
-from alerts.retention import FINISHED, WAITING, RetentionResult, apply_retention, retention_due
+from alerts.reporters.retention import FINISHED, WAITING, RetentionResult, apply_retention, retention_due
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import INBOUND_STATUSES
 from config.settings import Settings, SettingsError

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from alerts.routing import AlertFacts, RoutingError, alert_text, load_routing, parse_routing
+from alerts.incidents.routing import AlertFacts, RoutingError, alert_text, load_routing, parse_routing
 
 pytestmark = pytest.mark.unit
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts.taxonomy import NONE_EW_INDICATOR, load_taxonomy, parse_structured
+from alerts.triage.taxonomy import NONE_EW_INDICATOR, load_taxonomy, parse_structured
 from alerts.vocabulary import PRIORITIES
 
 pytestmark = pytest.mark.unit

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.text import clean_text
+from alerts.triage.text import clean_text
 
 pytestmark = pytest.mark.unit
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from alerts.taxonomy import load_taxonomy, parse_structured
+from alerts.triage.taxonomy import load_taxonomy, parse_structured
 from alerts.vocabulary import PRIORITIES
 
 pytestmark = pytest.mark.unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from alerts.vault import Vault, VaultError
+from alerts.reporters.vault import Vault, VaultError
 
 NUMBER = "+211912345678"
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()

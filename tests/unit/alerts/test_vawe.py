@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from alerts.errors import InvalidValue
-from alerts.flags import HARM_TYPES
-from alerts.vawe import (
+from alerts.triage.flags import HARM_TYPES
+from alerts.triage.vawe import (
     ELECTION_PROCESS_QUEUE,
     HARM_CATEGORIES,
     TRIAGE_QUEUE,

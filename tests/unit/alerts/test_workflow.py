@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from alerts.incidents.workflow import TRANSITIONS, InvalidTransition, check_transition, path_to
 from alerts.vocabulary import INCIDENT_STATES
-from alerts.workflow import TRANSITIONS, InvalidTransition, check_transition, path_to
 
 pytestmark = pytest.mark.unit
 

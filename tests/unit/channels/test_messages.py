@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from alerts.taxonomy import load_taxonomy
+from alerts.triage.taxonomy import load_taxonomy
 from channels.gsm import encoding, fits_one_sms, segments, utf16_units
 from channels.messages import (
     SAMPLE_VALUES,

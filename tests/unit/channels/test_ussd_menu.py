@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerts.services import REF_ALPHABET, REF_LENGTH
-from alerts.taxonomy import Category, Taxonomy, load_taxonomy
+from alerts.intake.services import REF_ALPHABET, REF_LENGTH
+from alerts.triage.taxonomy import Category, Taxonomy, load_taxonomy
 from channels.gsm import is_gsm7, septets, utf16_units
 from channels.messages import fold, has_arabic_script, load_messages
 from channels.ussd_menu import (

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from alerts.outbound import should_apply
+from alerts.reporters.outbound import should_apply
 from channels.base import DELIVERY_STATUSES
 from channels.errors import PayloadInvalid
 from channels.twilio.inbound import verify_signature

@@ -1,0 +1,1 @@
+"""Accounts: staff users, API tokens and sessions, administration, and the one access policy."""

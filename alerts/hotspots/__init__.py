@@ -1,0 +1,1 @@
+"""Hotspots: patrol-planning products of verified incidents (cells, Gi*, exports) and their rules."""

@@ -1,0 +1,1 @@
+"""Triage: normalised text, the taxonomy and its classifier, flags (VAWE, elections) and priority."""

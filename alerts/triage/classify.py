@@ -1,0 +1,604 @@
+"""Keyword triage classifier (DOMAIN.md §2.3, §3.4, §8.3; R6, R10, R13, R14, R15, R18, R49).
+
+Pipeline for one report:
+
+1. Normalise the text (:func:`alerts.triage.normalise.normalise_report`).
+2. Structured input first (§8.3 rule 1, R6): a leading SMS code or USSD digit ("SXV Bambari",
+   "2 Kaga Bandoro", :func:`alerts.triage.taxonomy.parse_structured`) or a ``category_hint`` decides the
+   category. An ELE share whose rest of text matches a harm category is stored under that harm
+   category with ``election_related`` set (§2.3: ELE is an entry point, not a stored harm class).
+3. Free text: every lexicon of the country is matched per token (§8.3 rule 4: no language
+   identification first). At each token the longest phrase wins (the heavier one between equally
+   long phrases of two languages) and its tokens are consumed, so a
+   token never counts for two category terms. A category's score is the sum of its matched weights.
+4. Decision: the best category when its score reaches ``MIN_SCORE``; ties are broken by
+   ``PRECEDENCE`` (most severe first, so a tie never hides sexual violence behind a lesser
+   category; the reviewer sees every score). ELE is chosen only when no other category reaches
+   ``MIN_SCORE`` (election words alone are a process report). Anything else, including text in a
+   language no lexicon knows, is OTH for human review, never dropped (R10). There is deliberately
+   no "margin too small -> OTH" rule: on the labelled set every near-tie was between two real
+   categories (e.g. FIG vs ATK), and sending those to OTH would lower their priority (OTH is P3);
+   the runner-up stays visible in ``scores`` for the reviewer.
+5. Flags from cue lists (women/girls, election words, target roles, harm types, time words), the
+   VAWE rule (:func:`alerts.triage.vawe.assess_vawe`; E1 from :func:`alerts.triage.elections.electoral_phase`
+   when calendars and ``received_at`` are given) and the priority
+   (:func:`alerts.triage.priority.assign_priority`).
+
+Every non-OTH free-text prediction carries the matched normalised terms as evidence (R14).
+Lexicons are data (``alerts/data/lexicons``): one file per language plus optional per-country files
+(``countries/<CC>.toml``) that restrict the languages and add entries (R13, R49).
+
+    python -m alerts.triage.classify --country SS < reports.jsonl > classified.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from alerts.triage.elections import Election, electoral_phase, load_calendars
+from alerts.triage.normalise import Abbreviations, load_abbreviations, normalise_report
+from alerts.triage.priority import assign_priority
+from alerts.triage.taxonomy import FALLBACK, Taxonomy, load_taxonomy, parse_structured
+from alerts.triage.vawe import HARM_CATEGORIES, assess_vawe
+
+DEFAULT_LEXICONS = Path(__file__).parents[1] / "data" / "lexicons"
+
+MIN_SCORE = 1.0
+"""A category needs at least this much matched weight (one full-weight term, or two weak ones)."""
+PRECEDENCE = (
+    "SXV", "ABD", "FIG", "ATK", "MOB", "LOT", "THR", "ARM", "DSP", "TEN", "MOV", "PRO", "PCE", "ELE",
+)  # fmt: skip
+"""Tie-break order, most severe first."""
+
+CATEGORY_HARM_TYPE = {
+    "ATK": "physical",
+    "ABD": "physical",
+    "FIG": "physical",
+    "MOB": "physical",
+    "SXV": "sexual",
+    "THR": "threat_coercion",
+    "LOT": "economic",
+}
+"""Default ``harm_type`` of a harm category (§3.1); a harm cue may refine it (``online``)."""
+
+ROLE_CUES = (
+    "candidate",
+    "politician",
+    "party_supporter",
+    "voter",
+    "government_official",
+    "election_official",
+    "observer",
+    "activist_hrd",
+    "journalist",
+    "accused_of_witchcraft",
+)
+TIME_CUES = ("happening_now", "today", "yesterday", "earlier")
+CUE_KINDS = frozenset(
+    {"women", "girl", "election", "force", "imminent", "function"}
+    | {f"role:{r}" for r in ROLE_CUES}
+    | {f"time:{t}" for t in TIME_CUES}
+    | {"harm:online", "harm:psychological"}
+)
+"""Closed set of cue kinds a lexicon file may use."""
+
+RELIABILITY_UNKNOWN = "F"
+"""Reliability cannot be judged at triage; it never changes the priority (R24)."""
+
+Mode = Literal["exact", "prefix", "contains"]
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One lexicon phrase: normalised tokens, each matched exactly, as a prefix ("viol*") or, for
+    Arabic script, as a substring ("*ضرب*")."""
+
+    text: str
+    pattern: tuple[tuple[Mode, str], ...]
+    key: str
+    """``category`` code or ``cue:<kind>``."""
+    language: str
+    weight: float
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicons:
+    country: str | None
+    languages: tuple[str, ...]
+    terms: tuple[Term, ...]
+    _exact: Mapping[str, tuple[Term, ...]] = field(repr=False)
+    _prefix: Mapping[str, tuple[Term, ...]] = field(repr=False)
+    _contains: tuple[Term, ...] = field(repr=False)
+
+    def candidates(self, token: str) -> list[Term]:
+        found = list(self._exact.get(token, ()))
+        found += self._prefix.get(token[:3], ())
+        if self._contains and not token.isascii():
+            found += [t for t in self._contains if t.pattern[0][1] in token]
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    category: str
+    scores: dict[str, float]
+    evidence: dict[str, list[str]]
+    flags: dict[str, Any]
+    priority: str
+    language: str
+    vawe_evidence: str
+    reasons: tuple[str, ...] = ()
+    body: str = ""
+    """The words after a leading code or menu digit (all of them for free text): where places are."""
+
+
+# Loading ------------------------------------------------------------------------------------------
+
+
+def _pattern(text: str, where: str) -> tuple[tuple[Mode, str], ...]:
+    parts: list[tuple[Mode, str]] = []
+    for word in text.replace("'", " ").split():
+        if word.startswith("*") and word.endswith("*") and len(word) > 2:
+            parts.append(("contains", word[1:-1]))
+        elif word.endswith("*") and len(word) > 3:
+            parts.append(("prefix", word[:-1]))
+        elif "*" in word:
+            raise ValueError(f"{where}: bad wildcard in {text!r} (use 'abc*' or '*xyz*')")
+        else:
+            parts.append(("exact", word))
+    if not parts:
+        raise ValueError(f"{where}: empty term")
+    if any(mode == "contains" for mode, _ in parts) and len(parts) > 1:
+        raise ValueError(f"{where}: a '*x*' term must be a single word: {text!r}")
+    return tuple(parts)
+
+
+def _check_normalised(term: str, abbreviations: Abbreviations, where: str) -> None:
+    plain = term.replace("*", "")
+    normal = normalise_report(plain, abbreviations).text
+    if normal != plain:
+        raise ValueError(f"{where}: term {term!r} is not in normalised form (normalises to {normal!r})")
+
+
+def _read_entries(
+    raw: Mapping[str, Any],
+    path: Path,
+    categories: Iterable[str] | None,
+    abbreviations: Abbreviations | None,
+) -> list[Term]:
+    known = set(categories) if categories is not None else None
+    terms: list[Term] = []
+    for n, entry in enumerate(raw.get("entries", []), 1):
+        where = f"{path.name} entry {n}"
+        for required in ("language", "source", "terms"):
+            if not entry.get(required):
+                raise ValueError(f"{where}: needs {required!r}")
+        category, cue = entry.get("category"), entry.get("cue")
+        if (category is None) == (cue is None):
+            raise ValueError(f"{where}: give exactly one of 'category' or 'cue'")
+        if category is not None and known is not None and category not in known:
+            raise ValueError(f"{where}: category {category!r} is not in the taxonomy")
+        if cue is not None and cue not in CUE_KINDS:
+            raise ValueError(f"{where}: cue {cue!r} is not one of {sorted(CUE_KINDS)}")
+        weight = float(entry.get("weight", 1.0))
+        if weight <= 0:
+            raise ValueError(f"{where}: weight must be positive")
+        key = str(category) if category is not None else f"cue:{cue}"
+        for text in entry["terms"]:
+            if abbreviations is not None:
+                _check_normalised(text, abbreviations, where)
+            terms.append(
+                Term(text, _pattern(text, where), key, str(entry["language"]), weight, str(entry["source"]))
+            )
+    return terms
+
+
+def build_lexicons(country: str | None, terms: Sequence[Term], languages: Sequence[str]) -> Lexicons:
+    exact: dict[str, list[Term]] = {}
+    prefix: dict[str, list[Term]] = {}
+    contains: list[Term] = []
+    for term in terms:
+        mode, first = term.pattern[0]
+        if mode == "exact":
+            exact.setdefault(first, []).append(term)
+        elif mode == "prefix":
+            prefix.setdefault(first[:3], []).append(term)
+        else:
+            contains.append(term)
+
+    def longest_first(table: dict[str, list[Term]]) -> dict[str, tuple[Term, ...]]:
+        return {k: tuple(sorted(v, key=lambda t: (-len(t.pattern), -t.weight))) for k, v in table.items()}
+
+    return Lexicons(
+        country=country,
+        languages=tuple(languages),
+        terms=tuple(terms),
+        _exact=longest_first(exact),
+        _prefix=longest_first(prefix),
+        _contains=tuple(contains),
+    )
+
+
+def load_lexicons(
+    country: str | None = None,
+    path: Path = DEFAULT_LEXICONS,
+    *,
+    taxonomy: Taxonomy | None = None,
+    abbreviations: Abbreviations | None = None,
+) -> Lexicons:
+    """All language lexicons (code-mixing, §8.3 rule 4), then the country file when there is one:
+    its ``languages`` list restricts the language files and its entries are added (R13).
+
+    Entries are checked: a category of the taxonomy or a known cue kind, a language, a source, and
+    (when ``abbreviations`` is given) terms already in normalised form.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    categories = [c for c in taxonomy.categories if c != FALLBACK]
+    country_raw: dict[str, Any] = {}
+    country_file = path / "countries" / f"{country.upper()}.toml" if country else None
+    if country_file is not None and country_file.exists():
+        with country_file.open("rb") as f:
+            country_raw = tomllib.load(f)
+    files = sorted(path.glob("*.toml"))
+    wanted = country_raw.get("languages")
+    terms: list[Term] = []
+    languages: list[str] = []
+    for file in files:
+        if wanted is not None and file.stem not in wanted:
+            continue
+        with file.open("rb") as f:
+            raw = tomllib.load(f)
+        if raw.get("language") != file.stem or not raw.get("source"):
+            raise ValueError(f"{file.name}: needs language = {file.stem!r} and a source")
+        languages.append(file.stem)
+        terms += _read_entries(raw, file, categories, abbreviations)
+    if country_file is not None and country_raw:
+        terms += _read_entries(country_raw, country_file, categories, abbreviations)
+    return build_lexicons(country.upper() if country else None, terms, languages)
+
+
+# Matching -----------------------------------------------------------------------------------------
+
+
+def _token_matches(mode: Mode, value: str, token: str) -> bool:
+    if mode == "exact":
+        return token == value
+    if mode == "prefix":
+        return token.startswith(value)
+    return value in token
+
+
+def _matches_at(term: Term, tokens: Sequence[str], i: int) -> bool:
+    if i + len(term.pattern) > len(tokens):
+        return False
+    return all(_token_matches(m, v, tokens[i + k]) for k, (m, v) in enumerate(term.pattern))
+
+
+@dataclass(slots=True)
+class _Matches:
+    scores: dict[str, float] = field(default_factory=dict)
+    evidence: dict[str, list[str]] = field(default_factory=dict)
+    cues: dict[str, list[str]] = field(default_factory=dict)
+    languages: dict[str, int] = field(default_factory=dict)
+
+
+def _match(tokens: Sequence[str], lexicons: Lexicons) -> _Matches:
+    """Category terms: longest phrase first, tokens consumed. Cues: every cue phrase, independently."""
+    out = _Matches()
+    i = 0
+    n = len(tokens)
+    while i < n:
+        candidates = sorted(lexicons.candidates(tokens[i]), key=lambda t: (-len(t.pattern), -t.weight))
+        consumed = 1
+        category_done = False
+        for term in candidates:
+            is_cue = term.key.startswith("cue:")
+            if (not is_cue and category_done) or not _matches_at(term, tokens, i):
+                continue
+            span = " ".join(tokens[i : i + len(term.pattern)])
+            out.languages[term.language] = out.languages.get(term.language, 0) + 1
+            if is_cue:
+                kind = term.key[4:]
+                if span not in out.cues.setdefault(kind, []):
+                    out.cues[kind].append(span)
+                continue
+            category_done = True
+            consumed = len(term.pattern)
+            out.scores[term.key] = out.scores.get(term.key, 0.0) + term.weight
+            out.evidence.setdefault(term.key, []).append(span)
+        i += consumed
+    return out
+
+
+def _decide(scores: Mapping[str, float]) -> str:
+    ranked = sorted(
+        ((s, c) for c, s in scores.items() if c != "ELE" and s >= MIN_SCORE),
+        key=lambda sc: (-sc[0], PRECEDENCE.index(sc[1]) if sc[1] in PRECEDENCE else len(PRECEDENCE)),
+    )
+    if ranked:
+        return ranked[0][1]
+    if scores.get("ELE", 0.0) >= MIN_SCORE:
+        return "ELE"
+    return FALLBACK
+
+
+def _language(text: str, matches: _Matches) -> str:
+    if any("\u0600" <= ch <= "\u06ff" for ch in text):
+        return "ar"
+    counts = sorted(matches.languages.items(), key=lambda kv: -kv[1])
+    if not counts:
+        return "unknown"
+    if len(counts) > 1 and counts[1][1] >= 2 and counts[1][1] * 3 >= counts[0][1]:
+        return "mixed"
+    return counts[0][0]
+
+
+def _time_class(cues: Mapping[str, list[str]]) -> str | None:
+    for kind in TIME_CUES:
+        if f"time:{kind}" in cues:
+            return kind
+    return None
+
+
+def _target_role(cues: Mapping[str, list[str]]) -> str | None:
+    for role in ROLE_CUES:
+        if f"role:{role}" in cues:
+            return role
+    if "girl" in cues:
+        return "girl"
+    return None
+
+
+def classify(
+    text: str,
+    *,
+    lexicons: Lexicons,
+    taxonomy: Taxonomy,
+    abbreviations: Abbreviations,
+    category_hint: str | None = None,
+    channel: str | None = None,
+    received_at: datetime | None = None,
+    calendars: Iterable[Election] | None = None,
+    country: str | None = None,
+    area_pcodes: Sequence[str] = (),
+) -> Classification:
+    """Category, scores, evidence, flags, priority and language of one report (module doc)."""
+    reasons: list[str] = []
+    structured = parse_structured(text, taxonomy)
+    body = structured[1] if structured else text
+    normal = normalise_report(body, abbreviations)
+    matches = _match(normal.tokens, lexicons)
+    scores = {c: round(s, 3) for c, s in sorted(matches.scores.items(), key=lambda kv: -kv[1])}
+    free_choice = _decide(matches.scores)
+
+    hint = category_hint if category_hint in taxonomy.categories else None
+    if category_hint and hint is None:
+        reasons.append(f"unknown category_hint {category_hint!r} ignored")
+    chosen = hint or (structured[0].code if structured else None)
+    chose_ele = chosen == "ELE"
+    if chosen is None:
+        category = free_choice
+        reasons.append(f"free text: {category}" + ("" if category != FALLBACK else " (no clear evidence)"))
+    elif chose_ele:
+        harm = free_choice if free_choice in HARM_CATEGORIES else None
+        category = harm or "ELE"
+        reasons.append(f"structured ELE; stored as {category}")
+    else:
+        category = chosen
+        reasons.append(f"structured input {'hint' if hint else 'code'}: {category}")
+
+    cues = matches.cues
+    election_words = "election" in cues or scores.get("ELE", 0.0) > 0
+    target_role = _target_role(cues)
+    female = bool(cues.get("women") or cues.get("girl"))
+    harm_type = CATEGORY_HARM_TYPE.get(category)
+    if harm_type == "threat_coercion" and "harm:online" in cues:
+        harm_type = "online"
+    force_used = bool(cues.get("force")) and category == "PRO"
+    if category == "PRO" and force_used:
+        harm_type = "physical"
+
+    phase = None
+    if calendars is not None and received_at is not None and country:
+        phase = electoral_phase(calendars, country, area_pcodes, received_at)
+    vawe = assess_vawe(
+        category,
+        harm_type,
+        False,
+        female,
+        chose_ele,
+        election_words,
+        target_role if target_role != "girl" else None,
+        phase is not None,
+        force_used=force_used,
+    )
+    election_related = (
+        chose_ele
+        or election_words
+        or (target_role in {"candidate", "election_official", "observer", "party_supporter", "voter"})
+    )
+    time_class = _time_class(cues)
+    urgent = "time:happening_now" in cues
+    imminent = bool(cues.get("imminent"))
+    decision = assign_priority(
+        category, time_class, urgent, imminent, False, RELIABILITY_UNKNOWN, force_used=force_used
+    )
+
+    flags: dict[str, Any] = {
+        "vawe": vawe.vawe,
+        "election_related": election_related,
+        "women_targeted": female,
+        "women_target_type": target_role if female else None,
+        "harm_type": harm_type,
+        "time_reported_class": time_class,
+        "electoral_phase": phase.phase if phase else None,
+        "election_tag": "election_related" if election_related else None,
+        "structured": chosen is not None,
+        "channel": channel,
+    }
+    evidence = {c: v for c, v in matches.evidence.items()}
+    if chosen is not None:
+        # R14 for structured input: the code or menu digit is the evidence of the chosen category.
+        marker = text.split(maxsplit=1)[0].lower() if structured else f"hint:{chosen.lower()}"
+        evidence["structured"] = [marker]
+        if category not in evidence:
+            evidence[category] = [marker]
+    for kind, spans in cues.items():
+        if kind != "function":
+            evidence[f"cue:{kind}"] = spans
+    return Classification(
+        category=category,
+        scores=scores,
+        evidence=evidence,
+        flags=flags,
+        priority=decision.priority,
+        language=_language(text, matches),
+        vawe_evidence=vawe.evidence if vawe.vawe != "no" else "none",
+        reasons=(*reasons, *vawe.reasons, *decision.reasons),
+        body=body,
+    )
+
+
+# CLI ----------------------------------------------------------------------------------------------
+
+
+def _received(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def classify_record(
+    record: Mapping[str, Any],
+    *,
+    lexicons: Lexicons,
+    taxonomy: Taxonomy,
+    abbreviations: Abbreviations,
+    country: str | None,
+    calendars: Iterable[Election] | None = None,
+) -> dict[str, Any]:
+    """One output line {id, category, scores, evidence, flags, priority, language} for one input."""
+    hint = record.get("category_hint")
+    result = classify(
+        str(record.get("text") or ""),
+        lexicons=lexicons,
+        taxonomy=taxonomy,
+        abbreviations=abbreviations,
+        category_hint=hint if isinstance(hint, str) and hint else None,
+        channel=record.get("channel") if isinstance(record.get("channel"), str) else None,
+        received_at=_received(record.get("received_at")),
+        calendars=calendars,
+        country=country,
+    )
+    flags = dict(result.flags)
+    flags["vawe_evidence"] = result.vawe_evidence
+    return {
+        "id": record.get("id"),
+        "category": result.category,
+        "scores": result.scores,
+        "evidence": result.evidence,
+        "flags": flags,
+        "priority": result.priority,
+        "language": result.language,
+    }
+
+
+def run(lines: Iterable[str], out: TextIO, country: str | None) -> int:
+    """Classify JSON lines; a line that is not a JSON object is classified as its raw text (R10)."""
+    taxonomy = load_taxonomy()
+    abbreviations = load_abbreviations()
+    lexicons = load_lexicons(country, taxonomy=taxonomy)
+    count = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict):
+            record = {"id": None, "text": line.strip()}
+        row = classify_record(
+            record, lexicons=lexicons, taxonomy=taxonomy, abbreviations=abbreviations, country=country
+        )
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m alerts.triage.classify", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--country", help="ISO2 country whose lexicons to use (SS, CF, CD, ML, SD, LB)")
+    args = parser.parse_args(argv)
+    run(sys.stdin, sys.stdout, args.country.upper() if args.country else None)
+    return 0
+
+
+@dataclass(frozen=True, slots=True)
+class Classifier:
+    """The classifier with its data loaded once: what the triage job calls for each report."""
+
+    taxonomy: Taxonomy
+    lexicons: Lexicons
+    """The default country's: for a report whose country is unknown (a sender in no network)."""
+    abbreviations: Abbreviations
+    calendars: tuple[Election, ...] = ()
+    country_lexicons: Mapping[str, Lexicons] = field(default_factory=dict)
+    """Each served country's own, by ISO2 code: a report is read with her network's country file."""
+
+    def lexicons_for(self, country: str | None) -> Lexicons:
+        if country is None:
+            return self.lexicons
+        return self.country_lexicons.get(country.upper(), self.lexicons)
+
+    def __call__(
+        self,
+        text: str,
+        *,
+        category_hint: str | None = None,
+        channel: str | None = None,
+        received_at: datetime | None = None,
+        country: str | None = None,
+    ) -> Classification:
+        return classify(
+            text,
+            lexicons=self.lexicons_for(country),
+            taxonomy=self.taxonomy,
+            abbreviations=self.abbreviations,
+            category_hint=category_hint,
+            channel=channel,
+            received_at=received_at,
+            calendars=self.calendars,
+            country=country,
+        )
+
+
+def build_classifier(country: str | None, taxonomy: Taxonomy, countries: Iterable[str] = ()) -> Classifier:
+    """Load abbreviations, the lexicons of the default ``country`` and of each served one (each with
+    its country file), and the announced electoral calendars."""
+    abbreviations = load_abbreviations()
+
+    def lexicons(code: str | None) -> Lexicons:
+        return load_lexicons(code, taxonomy=taxonomy, abbreviations=abbreviations)
+
+    served = {code.upper(): lexicons(code) for code in {*countries, *([country] if country else [])}}
+    default = served[country.upper()] if country else lexicons(None)
+    return Classifier(taxonomy, default, abbreviations, load_calendars(), served)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
