@@ -495,13 +495,14 @@ class DeliveryEvent(Base):
 
 
 class UssdSession(Base):
-    """The provider's end-of-session notification for one USSD session."""
+    """The provider's end-of-session notification for one phone's USSD session."""
 
     __tablename__ = "ussd_sessions"
 
     session_id: Mapped[str] = mapped_column(String(128), primary_key=True)
-    reporter_key: Mapped[str | None] = mapped_column(String(64))
-    """Pseudonym of the phone; sessions come before (or without) any report, so no foreign key."""
+    reporter_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """Pseudonym of the phone, "" when the notice names none: another phone may come with the same
+    ``sessionId``. Sessions come before (or without) any report, so no foreign key."""
     status: Mapped[str] = mapped_column(String(16))
     hops: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int | None] = mapped_column(Integer)

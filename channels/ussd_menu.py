@@ -187,20 +187,13 @@ def load_menus(path: Path = DEFAULT_MENUS) -> Menus:
     return Menus(languages)
 
 
-def effective_path(
-    text: str, *, language: str, menus: Menus, taxonomy: Taxonomy, places: Sequence[PlaceOption]
-) -> list[str]:
-    """The answers that stand once back, main menu, page turns and invalid input are replayed."""
-    return [frame.answer for frame in _replay(text, _Flow.of(menus, taxonomy, places), language).frames[1:]]
-
-
 def next_screen(
     text: str, *, language: str, menus: Menus, taxonomy: Taxonomy, places: Sequence[PlaceOption]
 ) -> Screen | Submission | LanguageChange:
     """What to answer to a hop whose accumulated input is ``text`` ("" on the first hop)."""
     flow = _Flow.of(menus, taxonomy, places)
     replay = _replay(text, flow, language)
-    state, strings = replay.frames[-1].state, replay.strings
+    state, strings = replay.frames[-1], replay.strings
     if state.step == "sent":
         return Submission(
             category=state.category,
@@ -288,12 +281,6 @@ _FIRST: Final = _State(step="category")
 
 
 @dataclass(frozen=True, slots=True)
-class _Frame:
-    answer: str
-    state: _State
-
-
-@dataclass(frozen=True, slots=True)
 class _Flow:
     """What a session's screens depend on besides the answers."""
 
@@ -325,7 +312,8 @@ class _Flow:
 
 @dataclass(frozen=True, slots=True)
 class _Replay:
-    frames: list[_Frame]
+    frames: list[_State]
+    """The screens that stand, first to current: back pops one, main menu keeps the first."""
     strings: MenuText
     invalid: bool
     """The last answer was not an option of the screen it answered."""
@@ -335,32 +323,32 @@ class _Replay:
 
 def _replay(text: str, flow: _Flow, language: str) -> _Replay:
     strings = flow.menus.for_language(language)
-    frames = [_Frame("", _FIRST)]
+    frames = [_FIRST]
     invalid = changed = False
     tokens = text.split(SEPARATOR) if text else []
     for index, raw in enumerate(tokens):
-        state = frames[-1].state
+        state = frames[-1]
         if state.step in _ENDS:
             break  # nothing follows an END; Africa's Talking sends no further hop
         token, invalid, changed = raw.strip(), False, False
         if token == HOME:
-            frames = [_Frame("", _FIRST)]
+            frames = [_FIRST]
         elif state.step == "typed" and token and token != BACK:
             place_text = SEPARATOR.join(tokens[index:]).strip()
-            frames.append(_Frame(place_text, replace(state, step="sent", place_text=place_text)))
+            frames.append(replace(state, step="sent", place_text=place_text))
             break
         elif token == BACK and len(frames) > 1:
             frames.pop()
         elif token == NEXT and (pages := len(_pages(_menu(state, flow, strings), strings))) > 1:
-            frames[-1] = replace(frames[-1], state=replace(state, page=(state.page + 1) % pages))
+            frames[-1] = replace(state, page=(state.page + 1) % pages)
         else:
             after = _advance(state, token, flow)
             if after is None:
                 invalid = True
             elif isinstance(after, MenuText):
-                strings, frames, changed = after, [_Frame("", _FIRST)], True
+                strings, frames, changed = after, [_FIRST], True
             else:
-                frames.append(_Frame(token, after))
+                frames.append(after)
     return _Replay(frames, strings, invalid, changed)
 
 

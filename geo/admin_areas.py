@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -13,16 +11,9 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from geo.crs import EQUAL_AREA, WGS84, utm_crs
+from geo.crs import EQUAL_AREA, WGS84
 from geo.layers import LayerError, LayerFrame, LayerKind, level_key
 from geo.types import AreaAssignment, NamedArea
-
-
-@dataclass(frozen=True, slots=True)
-class NearestArea:
-    area: NamedArea
-    distance_km: float
-
 
 _Entry = tuple[str, str | None, str | None]
 
@@ -146,26 +137,3 @@ class AdminAreas:
             sector=sector,
             special_areas=specials,
         )
-
-    def nearest_area(self, lon: float, lat: float, *, level: int | str, max_km: float) -> NearestArea | None:
-        """Return the closest area of ``level`` within ``max_km`` (0 when inside), measured in local UTM."""
-        key = level_key(level)
-        dlat = max_km / 110.0
-        dlon = max_km / (111.0 * max(math.cos(math.radians(lat)), 0.01))
-        box = shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat)
-        candidates: list[tuple[int, str, str]] = []
-        for g in self._tree.query(box).tolist():
-            entry = next((e for e in (self._own[g], *self._fills[g]) if e[0] == key), None)
-            if entry is not None and entry[1] is not None:
-                candidates.append((g, entry[1], entry[2] or entry[1]))
-        if not candidates:
-            return None
-        metric = utm_crs(lon, lat)
-        shapes = gpd.GeoSeries([self._geoms[g] for g, _, _ in candidates], crs=WGS84).to_crs(metric)
-        point = gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84).to_crs(metric).iloc[0]
-        km = shapes.distance(point).to_numpy() / 1000.0
-        best = min(range(len(candidates)), key=lambda i: (km[i], self._rank[candidates[i][0]]))
-        if km[best] > max_km:
-            return None
-        _, code, name = candidates[best]
-        return NearestArea(NamedArea(key, code, name), float(km[best]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import geopandas as gpd
 from pyproj import CRS, Geod
 
 WGS84 = "EPSG:4326"
@@ -21,13 +20,6 @@ def utm_crs(lon: float, lat: float) -> CRS:
         raise ValueError(f"not a finite lon/lat: {lon}, {lat}")
     zone = min(int((lon + 180.0) // 6.0) + 1, 60)
     return CRS.from_epsg((32600 if lat >= 0 else 32700) + max(zone, 1))
-
-
-def to_metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Reproject a GeoDataFrame (CRS set) to the UTM zone that covers its centre."""
-    if gdf.crs is None:
-        raise ValueError("the frame has no CRS; set it explicitly before measuring")
-    return gdf.to_crs(gdf.estimate_utm_crs())
 
 
 def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

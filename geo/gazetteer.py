@@ -316,9 +316,3 @@ def read_gazetteer_csv(path: Path, *, country: str | None = None) -> Gazetteer:
         if has_point and columns & {"name", "asciiname", "place_name"}:
             return Gazetteer(entries=tuple(_geonames_rows(rows, default, source)))
     raise GazetteerFormatError(f"{path}: columns {sorted(columns)} match no gazetteer format")
-
-
-def read_gazetteers(path: Path, *, country: str | None = None) -> Gazetteer:
-    """Read a CSV gazetteer, or every ``*.csv`` in a folder (sorted by name)."""
-    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
-    return combine_gazetteers(read_gazetteer_csv(f, country=country) for f in files)

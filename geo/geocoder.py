@@ -3,19 +3,18 @@
 ``GazetteerGeocoder`` indexes a ``Gazetteer`` once (``geo.place_index``) and matches exact → alias →
 fuzzy (rapidfuzz), ranking with what the text and the reporter say about the area. Below
 ``DEFAULT_MIN_CONFIDENCE`` it chooses nothing and hands back the ranked candidates for review.
-``TownGazetteer`` is the embedded default over the GeoNames towns.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from geo.gazetteer import Gazetteer, GazetteerEntry, country_code, embedded_gazetteer
+from geo.gazetteer import Gazetteer, GazetteerEntry, country_code
 from geo.place_index import EXACT, FUZZY, PlaceIndex, max_edits
 from geo.placenames import PlaceSpan, PlaceWords, find_place_spans, load_place_words, normalise_place
 from geo.types import AreaLocator
@@ -394,11 +393,3 @@ class GazetteerGeocoder:
             return pcodes, names, None
         found = self._locator.locate(entry.lon, entry.lat)
         return pcodes | found.pcodes, names | found.names, found.sector
-
-
-class TownGazetteer(GazetteerGeocoder):
-    """The embedded default: GeoNames towns of the given countries, indexed on first use."""
-
-    def __init__(self, countries: Iterable[str], *, locator: AreaLocator | None = None) -> None:
-        wanted = tuple(countries)
-        super().__init__(lambda: embedded_gazetteer(wanted), locator=locator)

@@ -74,11 +74,6 @@ class LayerReport:
     reprojected_from: str | None
     problems: tuple[str, ...]
 
-    @property
-    def clean(self) -> bool:
-        """True when nothing had to be repaired, dropped or invented."""
-        return not self.problems
-
 
 @dataclass(frozen=True, eq=False, slots=True)
 class LayerFrame:

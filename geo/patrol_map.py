@@ -301,12 +301,6 @@ _BANNER_BOX = {"boxstyle": "square,pad=0.35", "facecolor": "white", "edgecolor":
 _ARROW = {"arrowstyle": "-|>,head_length=0.8,head_width=0.4", "color": "black", "linewidth": 1.6}
 
 
-def luminance(color: str) -> float:
-    """ITU-R 601 luma (0–255) of a ``#rrggbb`` colour, as PIL's ``L`` conversion computes it."""
-    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.299 * red + 0.587 * green + 0.114 * blue
-
-
 @dataclass(frozen=True, slots=True)
 class PatrolMapFigure:
     """A drawn page: the figure, its map axes and the metric CRS of the map (None when nothing to map)."""
@@ -473,7 +467,7 @@ def _legend_entries(
 
     entries: list[tuple[Artist, str]] = []
     for name, style in CLASS_STYLES.items():
-        label = words.text(f"classes.{name}", k=product.info.k)
+        label = class_label(name, words.language, k=product.info.k)
         patch = Patch(
             facecolor=style.face or "white",
             edgecolor=style.edge,

@@ -186,9 +186,5 @@ class HotspotProduct:
                 raise ValueError(f"{name} must be in {WGS84}, not {frame.crs}")
 
 
-def empty_cells() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({c: [] for c in CELL_COLUMNS}, geometry=[], crs=WGS84)
-
-
 def empty_incidents() -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: [] for c in INCIDENT_COLUMNS}, geometry=[], crs=WGS84)

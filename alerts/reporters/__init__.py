@@ -1,1 +1,2 @@
-"""Reporters: pseudonyms, the contact vault, sealed numbers, call-backs, what may be sent to her, retention."""
+"""Reporters: pseudonyms, the contact vault, sealed numbers, call-backs, what may be sent to her,
+retention."""

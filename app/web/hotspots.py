@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from alerts.accounts.policy import PROTECTION, roles_with
-from alerts.hotspots.products import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
+from alerts.accounts.users.policy import PROTECTION, roles_with
+from alerts.hotspots.products.products import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
 from alerts.messages import Viewer
 from app import current_services
 from app.hotspot_params import hotspot_request
@@ -27,13 +27,10 @@ def media_type(fmt: str) -> str:
     return MAP_MEDIA_TYPES[fmt] if fmt in MAP_MEDIA_TYPES else export_format(fmt).media_type
 
 
-def suffix(fmt: str) -> str:
-    return f".{fmt}" if fmt in MAP_MEDIA_TYPES else export_format(fmt).suffix
-
-
 def file_name(hotspots: HotspotRequest, fmt: str) -> str:
     last_day = hotspots.until.date().fromordinal(hotspots.until.date().toordinal() - 1)
-    return f"dalili-hotspots-{hotspots.since:%Y%m%d}-{last_day:%Y%m%d}{suffix(fmt)}"
+    stem = f"dalili-hotspots-{hotspots.since:%Y%m%d}-{last_day:%Y%m%d}"
+    return f"{stem}.{fmt}" if fmt in MAP_MEDIA_TYPES else export_format(fmt).filename(stem)
 
 
 def product_geojson(viewer: Viewer, hotspots: HotspotRequest) -> Response:

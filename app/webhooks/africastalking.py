@@ -137,12 +137,13 @@ def at_ussd_events() -> Response:
     _authorize()
     services = current_services()
     end = ussd.parse_session_end(request.form, **identity())
+    phone = end.reporter_key or ""  # a session is one phone's: another may reuse its id
     with services.uow() as uow:
-        if uow.session.get(UssdSession, end.session_id) is None:
+        if uow.session.get(UssdSession, (end.session_id, phone)) is None:
             uow.session.add(
                 UssdSession(
                     session_id=end.session_id,
-                    reporter_key=end.reporter_key,
+                    reporter_key=phone,
                     status=end.status,
                     hops=end.hops,
                     duration_ms=end.duration_ms,

@@ -7,9 +7,9 @@ What is measured, on ``tests/data/triage_eval.jsonl`` (454 labelled reports, §2
   flag (positive = ``possible`` or ``likely``), accuracy of the priority. Each report is classified
   with the lexicons of its own country, its ``category_hint`` and ``received_at``, and electoral
   calendars built from the polling dates the labelled set uses (``EVAL_POLLING``, the §3.4 defaults);
-* throughput: classify + geocode (the app-free ``TownGazetteer`` of the six deployment countries) +
-  flag / priority scoring of every report in one process, reports/s, median of ``--runs`` timed runs
-  after one warm-up;
+* throughput: classify + geocode (an app-free ``GazetteerGeocoder`` over the embedded towns of the six
+  deployment countries) + flag / priority scoring of every report in one process, reports/s, median of
+  ``--runs`` timed runs after one warm-up;
 * robustness: the 5,200 crisis messages of ``../shared/data/text/disaster_response_messages_{test,
   validation}.csv`` (column ``message``) go through classify: crashes (must be 0) and the share that
   lands in OTH vs a category. Skipped with a note when the folder is absent.
@@ -38,7 +38,8 @@ from alerts.triage.classify import Classification, Lexicons, _received, classify
 from alerts.triage.elections import Election, parse_calendars
 from alerts.triage.normalise import Abbreviations, load_abbreviations
 from alerts.triage.taxonomy import Taxonomy, load_taxonomy
-from geo.geocoder import TownGazetteer
+from geo.gazetteer import embedded_gazetteer
+from geo.geocoder import GazetteerGeocoder
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results"
@@ -149,7 +150,7 @@ def quality(entries: Sequence[dict[str, Any]], results: Sequence[Classification]
 
 def throughput(triage: Triage, entries: Sequence[dict[str, Any]], runs: int) -> dict[str, Any]:
     """Reports/s for classify + geocode + flags/priority, median of ``runs`` after one warm-up."""
-    geocoder = TownGazetteer(COUNTRIES)
+    geocoder = GazetteerGeocoder(embedded_gazetteer(COUNTRIES))
 
     def one_pass() -> float:
         start = time.perf_counter()

@@ -362,7 +362,7 @@ class TestAfricasTalking:
         resumed = at_post(client, services, "ussd", hop | {"sessionId": "ATUid_b", "text": ""})
         assert resumed.text.startswith("CON When?")
         with services.uow() as uow:
-            recorded = uow.session.get(UssdSession, "ATUid_a")
+            recorded = uow.session.get(UssdSession, ("ATUid_a", key_of(services)))
             assert recorded is not None
             assert (recorded.status, recorded.hops) == ("Incomplete", 2)
 
@@ -378,7 +378,7 @@ class TestAfricasTalking:
         }
         assert at_post(client, services, "ussd/events", end).status_code == 200
         with services.uow() as uow:
-            recorded = uow.session.get(UssdSession, "ATUid_counts")
+            recorded = uow.session.get(UssdSession, ("ATUid_counts", key_of(services)))
             assert recorded is not None
             assert (recorded.status, recorded.hops, recorded.duration_ms) == ("Success", None, None)
 
@@ -461,6 +461,31 @@ def test_two_phones_with_one_session_id_each_get_their_own_reference_and_report(
         (key_of(services, PHONE), "ABD", refs[PHONE]),
         (key_of(services, other), "ATK", refs[other]),
     }
+
+
+def test_two_phones_with_one_session_id_each_have_their_session_end_stored_once(
+    client: FlaskClient, services: Services
+) -> None:
+    other = "+211922222222"
+    end = {"sessionId": "ATUid_shared", "status": "Success", "hopsCount": "4", "durationInMillis": "30000"}
+    notices = [
+        end | {"phoneNumber": PHONE},
+        end | {"phoneNumber": other, "status": "Incomplete"},
+        end | {"phoneNumber": PHONE},  # AT's resend of hers
+        end,  # one that names no phone, sent twice
+        end,
+    ]
+    for notice in notices:
+        assert at_post(client, services, "ussd/events", notice).status_code == 200
+    with services.uow() as uow:
+        stored = [(s.session_id, s.reporter_key, s.status) for s in uow.session.scalars(select(UssdSession))]
+    assert sorted(stored) == sorted(
+        [
+            ("ATUid_shared", key_of(services, PHONE), "Success"),
+            ("ATUid_shared", key_of(services, other), "Incomplete"),
+            ("ATUid_shared", "", "Success"),
+        ]
+    )
 
 
 def test_a_resumed_session_is_not_replayed_to_another_phone_with_its_session_id(

@@ -149,8 +149,7 @@ def test_a_ussd_walk_ends_with_a_reference_that_names_the_training_report(
     assert (report.ref, report.training, report.channel, report.category) == (ref, True, "ussd", "ATK")
     assert report.place_name == "Bentiu"
     with services.uow() as uow:
-        ended = uow.session.get(UssdSession, session)
-        assert ended is not None
+        ended = uow.session.scalars(select(UssdSession).filter_by(session_id=session)).one()
         assert (ended.status, ended.hops) == ("Success", 5)
 
 
@@ -161,8 +160,7 @@ def test_hanging_up_mid_session_lets_the_next_dial_resume(client: FlaskClient, s
     ended = simulate(client, kind="ussd_end", session=session, text="2", screen=when, duration_ms=41000)
     assert ended["status"] == 200
     with services.uow() as uow:
-        dropped = uow.session.get(UssdSession, session)
-        assert dropped is not None
+        dropped = uow.session.scalars(select(UssdSession).filter_by(session_id=session)).one()
         assert (dropped.status, dropped.hops, dropped.duration_ms) == ("Incomplete", 2, 41000)
     resumed = simulate(client, kind="ussd", text="")
     assert resumed["session"] != session

@@ -79,7 +79,7 @@ def test_every_file_is_read_with_detected_columns(name: str) -> None:
         assert report.synthetic == areas
         assert all(code.startswith(name.removesuffix(".geojson") + ":") for code in loaded.frame["pcode"])
     else:
-        assert report.clean, report.problems
+        assert report.problems == ()
         raw = gpd.read_file(BOUNDARIES / name)
         assert loaded.frame["pcode"].tolist() == raw[pcode_column].tolist()
 
@@ -134,8 +134,6 @@ def test_abyei_is_in_no_county_and_a_custom_layer_marks_it_special() -> None:
     counties, _ = load("ssd_adm2_geoboundaries.geojson", pcode_table=table)
     ssd = AdminAreas([states, counties])
     assert ssd.locate(*ABYEI).pcodes == {}
-    near = ssd.nearest_area(*ABYEI, level=2, max_km=50)
-    assert near is None or (0 < near.distance_km <= 50 and near.area.pcode.startswith("SS"))
 
     # a deployment draws Abyei as the gap between South Sudan's counties and a rough northern line
     gap = shapely.box(27.9, 9.2, 29.0, 10.1).difference(shapely.union_all(states.frame.geometry.to_numpy()))
@@ -143,7 +141,7 @@ def test_abyei_is_in_no_county_and_a_custom_layer_marks_it_special() -> None:
         [{"ADM1_PCODE": table[(1, "abyei region")], "ADM1_EN": "Abyei Region"}], geometry=[gap], crs=WGS84
     )
     abyei, report = layer_from_frame(drawn, source="abyei", kind="special")
-    assert report.clean
+    assert report.problems == ()
     found = AdminAreas([states, counties, abyei]).locate(*ABYEI)
     assert found.special_areas == ("Abyei Region",)
     assert found.pcodes == {"adm1": "SS00"}

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DatabaseError
 from alerts.audit.archive import archive_audit
 from alerts.audit.trail import record_event
 from alerts.incidents.reports import change_incident_status
-from alerts.models import ApiToken, utcnow
+from alerts.models import ApiToken, UssdSession, utcnow
 from app import migrate
 from app.bootstrap import Services
 from tests.conftest import needs_postgres
@@ -79,6 +79,32 @@ def test_0009_gives_existing_tokens_90_days_and_revokes_those_of_switched_off_us
         tokens = {t.user_id: (t.expires_at, t.revoked_at) for t in uow.session.scalars(select(ApiToken))}
     assert timedelta(days=89) < tokens[1][0] - utcnow() <= timedelta(days=90)
     assert (tokens[1][1] is None, tokens[2][1] is not None) == (True, True)
+
+
+def test_0010_keeps_stored_ussd_session_ends_and_stores_another_phones_with_the_same_id(
+    services: Services,
+) -> None:
+    migrate.downgrade(services.engine, "0009")
+    with services.engine.begin() as connection:
+        for session_id, key in (("ATUid_hers", "a" * 64), ("ATUid_phoneless", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO ussd_sessions (session_id, reporter_key, status, ended_at) "
+                    "VALUES (:id, :key, 'Success', :now)"
+                ),
+                {"id": session_id, "key": key, "now": utcnow()},
+            )
+    migrate.upgrade(services.engine)
+    with services.uow() as uow:
+        assert uow.session.get(UssdSession, ("ATUid_hers", "a" * 64)) is not None
+        assert uow.session.get(UssdSession, ("ATUid_phoneless", "")) is not None
+        uow.session.add(UssdSession(session_id="ATUid_hers", reporter_key="b" * 64, status="Failed"))
+        uow.commit()
+    migrate.downgrade(services.engine, "0009")  # one row per session id again
+    with services.engine.connect() as connection:
+        rows = connection.execute(text("SELECT session_id, reporter_key FROM ussd_sessions")).all()
+    migrate.upgrade(services.engine)
+    assert sorted(rows) == [("ATUid_hers", "a" * 64), ("ATUid_phoneless", None)]
 
 
 def _walk(services: Services, report_id: int, *states: str) -> int:

@@ -4,17 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channels.gsm import (
-    BASIC_TABLE,
-    ESCAPE,
-    EXTENSION_TABLE,
-    encoding,
-    fits_one_sms,
-    is_gsm7,
-    segments,
-    septets,
-    utf16_units,
-)
+from channels.gsm import BASIC_TABLE, ESCAPE, EXTENSION_TABLE, is_gsm7, septets, utf16_units
+from tests.unit.channels.sms_parts import encoding, fits_one_sms, segments
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from alerts.triage.taxonomy import load_taxonomy
-from channels.gsm import encoding, fits_one_sms, segments, utf16_units
+from channels.gsm import utf16_units
 from channels.messages import (
     SAMPLE_VALUES,
     TEMPLATE_KEYS,
@@ -19,6 +19,7 @@ from channels.messages import (
     load_messages,
     render,
 )
+from tests.unit.channels.sms_parts import encoding, fits_one_sms, segments
 
 pytestmark = pytest.mark.unit
 

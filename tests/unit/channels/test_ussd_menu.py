@@ -24,7 +24,6 @@ from channels.ussd_menu import (
     PlaceOption,
     Screen,
     Submission,
-    effective_path,
     load_menus,
     next_screen,
 )
@@ -404,22 +403,22 @@ def test_back_returns_to_the_page_she_left(text: str, same_as: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "path"),
+    ("text", "standing", "language"),
     [
-        ("", []),
-        ("2*1*0*3*00*1", ["1"]),
-        ("0*1", ["0", "1"]),
-        ("1*x*2", ["1", "2"]),
-        ("99*7*1", ["7", "1"]),
-        ("1*4*2*Kaga*Bandoro 0", ["1", "4", "2", "Kaga*Bandoro 0"]),
-        ("0*8*2*1", ["1"]),
-        ("1*1*1*1*5", ["1", "1", "1", "1"]),
-        ("6*3*1*2*1", ["6", "3", "1", "2", "1"]),
-        ("6*7*0*4", ["4"]),
+        ("2*1*0*3*00*1*1*1*1", "1*1*1*1", "en"),
+        ("1*x*2*1*1", "1*2*1*1", "en"),
+        ("99*7*1*1*1", "7*1*1*1", "en"),
+        ("1*1*1*1*5*1", "1*1*1*1", "en"),
+        ("0*8*2*1*1*1*1", "1*1*1*1", "fr"),
+        ("6*7*0*4*1*1*1", "4*1*1*1", "en"),
+        ("6*3*9*0*1*4*2*Kaga", "6*1*4*2*Kaga", "en"),
     ],
 )
-def test_the_effective_path_keeps_only_the_answers_that_stand(text: str, path: list[str]) -> None:
-    assert effective_path(text, language="en", menus=MENUS, taxonomy=TAXONOMY, places=PLACES) == path
+def test_only_the_answers_that_stand_make_the_report(text: str, standing: str, language: str) -> None:
+    # Back, main menu, page turns, invalid answers and a language change leave no trace in the report.
+    sent = ask(text)
+    assert isinstance(sent, Submission)
+    assert sent == ask(standing, language=language)
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,8 @@ def make_product(*, points: bool = True, **info: Any) -> HotspotProduct:
         cells=make_cells(),
         incidents=make_incidents() if points else empty_incidents(),
     )
+
+
+def empty_cells() -> gpd.GeoDataFrame:
+    """A cells frame with the contract's columns and no row: a filter that matched nothing."""
+    return gpd.GeoDataFrame({c: [] for c in CELL_COLUMNS}, geometry=[], crs=WGS84)

@@ -38,10 +38,9 @@ from geo.products import (
     HOTSPOT_CLASSES,
     INCIDENT_COLUMNS,
     HotspotProduct,
-    empty_cells,
     empty_incidents,
 )
-from tests.unit.geo.product_fixture import make_cells, make_incidents, make_product
+from tests.unit.geo.product_fixture import empty_cells, make_cells, make_incidents, make_product
 
 pytestmark = pytest.mark.unit
 

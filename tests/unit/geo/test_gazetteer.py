@@ -15,15 +15,15 @@ from geo.gazetteer import (
     country_code,
     embedded_gazetteer,
     read_gazetteer_csv,
-    read_gazetteers,
 )
-from geo.geocoder import GazetteerGeocoder, TownGazetteer
+from geo.geocoder import GazetteerGeocoder
+from geo.loading import load_layers
 from geo.place_index import max_edits
 from geo.placenames import normalise_place
 
 pytestmark = pytest.mark.unit
 
-GAZETTEER = TownGazetteer(["SS", "CF", "CD", "ML", "SD"])
+GAZETTEER = GazetteerGeocoder(embedded_gazetteer(["SS", "CF", "CD", "ML", "SD"]))
 
 MAPACTION_COLUMNS = (
     "OBJECTID,STATE_NAME,COUNTY_NAME,SETTLEMENT_NAME,ALTERNATIVE_NAME_1,ALTERNATIVE_NAME_2,"
@@ -130,8 +130,9 @@ def test_a_folder_of_gazetteers_is_read_whole(tmp_path: Path) -> None:
     write(tmp_path, "ssd_settlements.csv", MAPACTION)
     write(tmp_path, "ssd_aliases.csv", ALIASES)
     write(tmp_path, "pcodes.csv", PCODES)
-    gazetteer = read_gazetteers(tmp_path)
+    gazetteer, areas = load_layers([tmp_path], embedded=False)
     assert (len(gazetteer.entries), len(gazetteer.aliases), len(gazetteer.areas)) == (4, 2, 3)
+    assert areas is None
     assert combine_gazetteers([gazetteer, Gazetteer()]) == gazetteer
 
 

@@ -40,14 +40,13 @@ from geo.patrol_map import (
     label_tables,
     labels,
     localized_title,
-    luminance,
     render_patrol_map,
     scale_denominator,
     scale_length,
     statement_lines,
 )
-from geo.products import CAVEAT, HOTSPOT_CLASSES, HotspotProduct, empty_cells, empty_incidents
-from tests.unit.geo.product_fixture import ADM, ORIGIN, SIZE, make_cells, make_info, make_product
+from geo.products import CAVEAT, HOTSPOT_CLASSES, HotspotProduct, empty_incidents
+from tests.unit.geo.product_fixture import ADM, ORIGIN, SIZE, empty_cells, make_cells, make_info, make_product
 
 pytestmark = pytest.mark.unit
 
@@ -286,6 +285,12 @@ def test_empty_product_renders_png_with_and_without_context_layers(tmp_path: Pat
 
 
 # --- greyscale legibility ------------------------------------------------------------------------
+
+
+def luminance(color: str) -> float:
+    """ITU-R 601 luma (0–255) of a ``#rrggbb`` colour, as PIL's ``L`` conversion computes it."""
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.299 * red + 0.587 * green + 0.114 * blue
 
 
 def test_class_palette_is_ordered_and_distinct_in_greyscale() -> None:
