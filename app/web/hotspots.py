@@ -8,8 +8,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, request, send_file
 
-from alerts.accounts.users.policy import PROTECTION, roles_with
-from alerts.hotspots.products.products import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
+from alerts.accounts.policy import PROTECTION, roles_with
+from alerts.hotspots.products import EXPORT_FORMATS, HotspotRequest, build_product, export_hotspots
 from alerts.messages import Viewer
 from app import current_services
 from app.hotspot_params import hotspot_request
