@@ -1,22 +1,32 @@
 """Who sees what, table-driven (DOMAIN.md §6.4; R29, R35, R36): every role × every country scope ×
-every read path (pages, API, feed, suggestions, history, indicators, summaries) × restricted or not.
+every read path (pages, API, feed, suggestions, history, indicators, summaries, hotspot exports) ×
+restricted or not.
 
 One world per test: two countries (CF, SS), in each a restricted (SXV) and an unrestricted (ATK)
 incident that is open and stale, one verified and one rejected with a reason; every open pair is a
 duplicate suggestion of each other (across countries too). Each report carries a narrative, a
 reporter key, the classifier's evidence, a survivor flag and place candidates with coordinates.
+Each country's incidents lie at one place of its own, so a hotspot product's cells tell the countries
+apart; the deployment's hotspot file suppresses nothing (k = 1), so their counts are exact.
 What each viewer should get is spelled out below from §6.4, independently of ``alerts.accounts.policy``.
 """
 
 from __future__ import annotations
 
+import json
 import secrets
-from dataclasses import dataclass, field
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
+from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -27,6 +37,9 @@ from alerts.messages import Viewer
 from alerts.models import DuplicateSuggestion, Incident, Network, Report, Reporter, User, utcnow
 from alerts.vocabulary import ROLES
 from app.bootstrap import Services
+from app.cli import main as cli
+from config.settings import Settings
+from geo.lattices import h3_cells
 from tests.web import PAGE, add_user, sign_in
 
 pytestmark = pytest.mark.integration
@@ -43,6 +56,27 @@ INDICATOR_ROLES = READERS | {"admin"}
 VERIFIED = ("verified", "response_dispatched", "closed")
 COORDINATED = {(): "CF-B", ("CF",): "CF-A", ("SS",): "SS-A"}
 """The network each coordinator variant coordinates."""
+PLACES = {"CF": (20.5, 6.5), "SS": (31.6, 4.85)}
+"""Where each country's incidents and reports lie (lon, lat): Bambari and Juba, an H3 cell each."""
+HOTSPOT_RESOLUTION = 6
+HOTSPOT_RULES = f"""
+default_sensitivity = "UN RESTRICTED"
+[sensitivity."UN RESTRICTED"]
+k = 1
+points = true
+roles = {json.dumps(sorted(ROLES))}
+[weights]
+P1 = 3
+P2 = 2
+P3 = 1
+P4 = 0
+[analysis]
+cells = "h3"
+h3_resolution = {HOTSPOT_RESOLUTION}
+permutations = 99
+"""
+"""The deployment's hotspot file: no cell suppressed, points allowed, and every role in the ISP, so a
+refusal can only come from who may have hotspot products at all."""
 
 
 @dataclass
@@ -76,6 +110,7 @@ class World:
     incidents: list[Seeded]
     people: list[Person]
     networks: dict[str, int]
+    app: Flask
 
 
 # What §6.4 says each viewer gets -----------------------------------------------------------------
@@ -116,6 +151,12 @@ def narrative(person: Person, incident: Seeded) -> bool:
     return person.role in NARRATIVE_ROLES and full(person, incident)
 
 
+def exported(person: Person, incident: Seeded) -> bool:
+    """In her hotspot products: those are of verified incidents (DOMAIN.md §7), for the JOC officer,
+    the protection analyst and the CRSV focal point alike."""
+    return person.role in PROTECTION_ROLES and sees(person, incident) and incident.status in VERIFIED
+
+
 # The world ---------------------------------------------------------------------------------------
 
 
@@ -132,6 +173,7 @@ def _seed(services: Services) -> tuple[list[Seeded], dict[str, int]]:
             for restricted in (False, True):
                 for status in ("received", "verified", "under_review"):
                     marker = f"Q{len(incidents)}Z{secrets.token_hex(2)}"
+                    lon, lat = PLACES[country]
                     incident = Incident(
                         category="SXV" if restricted else "ATK",
                         restricted=restricted,
@@ -145,9 +187,10 @@ def _seed(services: Services) -> tuple[list[Seeded], dict[str, int]]:
                             "adm2_name": "District",
                             "adm3_name": marker,
                         },
-                        lon=20.5,
-                        lat=6.5,
+                        lon=lon,
+                        lat=lat,
                         precision=1,
+                        **{f"h3_r{r}": cell for r, cell in h3_cells(lon, lat).items()},
                         first_reported_at=now - timedelta(hours=10),
                         deadline_at=now - timedelta(hours=6),
                     )
@@ -173,8 +216,8 @@ def _seed(services: Services) -> tuple[list[Seeded], dict[str, int]]:
                             text=f"Narrative{marker} armed men raped two women",
                             place_name=incident.place_name,
                             areas=incident.areas,
-                            lon=20.5,
-                            lat=6.5,
+                            lon=lon,
+                            lat=lat,
                             precision=1,
                             priority="P2",
                             flags={
@@ -224,8 +267,16 @@ def _person(services: Services, app: Flask, role: str, countries: tuple[str, ...
         viewer = viewer_of(uow.session, user)
     client = app.test_client()
     assert sign_in(client, email, address=f"10.1.{n // 200}.{n % 200 + 1}").status_code == 302
-    token = {"Authorization": f"Bearer {create_api_token(email, uow=services.uow())}"}
-    return Person(viewer, token, client)
+    secret, _ = create_api_token(email, days=services.settings.api_token_days, uow=services.uow())
+    return Person(viewer, {"Authorization": f"Bearer {secret}"}, client)
+
+
+@pytest.fixture
+def app(backend_settings: Settings, make_app: Callable[[Settings], Flask], tmp_path: Path) -> Flask:
+    """The conftest's app, with this module's hotspot file (``HOTSPOT_RULES``)."""
+    rules = tmp_path / "hotspots.toml"
+    rules.write_text(HOTSPOT_RULES, encoding="utf-8")
+    return make_app(replace(backend_settings, hotspots_file=str(rules)))
 
 
 @pytest.fixture
@@ -235,7 +286,7 @@ def world(app: Flask, services: Services) -> World:
         _person(services, app, role, scope, n)
         for n, (role, scope) in enumerate((role, scope) for role in ROLES for scope in SCOPES)
     ]
-    return World(incidents, people, networks)
+    return World(incidents, people, networks, app)
 
 
 def _json(person: Person, path: str) -> tuple[int, Any]:
@@ -445,6 +496,56 @@ def an_incident_is_assigned_only_to_someone_who_may_see_and_act_on_it(
         assert response.status_code == expected, (incident, who, response.get_json())
 
 
+def _hotspot_exports(world: World, person: Person, folder: Path) -> dict[str, tuple[bool, bytes]]:
+    """Her GeoJSON product by every way out: whether she got it, and what she got (or the refusal)."""
+    exports: dict[str, tuple[bool, bytes]] = {}
+    for way, path, headers in (
+        ("API product", "/api/hotspots", person.token),
+        ("API export", "/api/hotspots/export/geojson", person.token),
+        ("page preview", "/protection/hotspots/preview.geojson", PAGE),
+        ("page download", "/protection/hotspots/download/geojson", PAGE),
+    ):
+        response = person.client.get(path, headers=headers)
+        assert response.status_code in (200, 403), (str(person), way, response.status_code)
+        exports[way] = (response.status_code == 200, response.get_data())
+    out = folder / f"{person.viewer.email}.geojson"
+    result = CliRunner().invoke(
+        cli,
+        ["hotspots", "export", "--format", "geojson", "--out", str(out), "--as", person.viewer.email],
+        obj=ScriptInfo(create_app=lambda: world.app),
+    )
+    exported_file = result.exit_code == 0
+    assert exported_file or "cannot read hotspot products" in result.output, (str(person), result.output)
+    exports["CLI export"] = (exported_file, out.read_bytes() if exported_file else result.output.encode())
+    return exports
+
+
+def hotspot_exports_hold_her_countries_verified_incidents_and_sexual_violence_only_in_cells(
+    world: World, services: Services
+) -> None:
+    cell_of = {country: h3_cells(*PLACES[country])[HOTSPOT_RESOLUTION] for country in COUNTRIES}
+    for person in world.people:
+        counts = Counter(cell_of[i.country] for i in world.incidents if exported(person, i))
+        points = {i.id for i in world.incidents if exported(person, i) and not i.restricted}
+        with tempfile.TemporaryDirectory(prefix="dalili-scope-") as folder:
+            exports = _hotspot_exports(world, person, Path(folder))
+        for way, (given, body) in exports.items():
+            where = (str(person), way)
+            assert given is (person.role in PROTECTION_ROLES), (*where, body[:200])
+            for incident in world.incidents:  # no place name, fine area, narrative or reason, refused or not
+                assert incident.marker.encode() not in body, (*where, incident)
+            if not given:
+                continue
+            collection = json.loads(body)["features"]
+            features = [f["properties"] | {"type": f["geometry"]["type"]} for f in collection]
+            cells = [f for f in features if f["layer"] == "cell"]
+            assert {c["cell_id"]: c["reports"] for c in cells if c["reports"]} == counts, where
+            assert not any(c["suppressed"] for c in cells), where
+            incidents = [f for f in features if f["layer"] == "incident"]
+            assert {f["incident_id"] for f in incidents} == points, where
+            assert {f["type"] for f in incidents} <= {"Point"}, where
+
+
 READ_PATHS = (
     the_queue_shows_only_what_each_viewer_may_see,
     incident_detail_shows_each_viewer_what_she_may_read,
@@ -453,6 +554,7 @@ READ_PATHS = (
     the_stale_view_is_for_reviewers_and_shows_only_what_they_may_see,
     the_verified_feed_and_the_protection_summary_keep_to_her_countries,
     indicators_count_her_countries_and_show_no_network_of_another,
+    hotspot_exports_hold_her_countries_verified_incidents_and_sexual_violence_only_in_cells,
     an_incident_is_assigned_only_to_someone_who_may_see_and_act_on_it,
 )
 
