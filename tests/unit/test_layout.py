@@ -25,3 +25,17 @@ def test_tests_cannot_reach_the_internet() -> None:
 
     with pytest.warns(UserWarning, match="52.1.2.3"), pytest.raises(SocketConnectBlockedError):
         socket.create_connection(("52.1.2.3", 443), timeout=1)  # an api.twilio.com-like address
+
+
+def test_every_package_is_listed_for_installation() -> None:
+    """pyproject.toml lists packages by hand (the PyPI names above): a package missing from the list
+    works in a checkout and is absent from an installed wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPOSITORY / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(REPOSITORY).parts)
+        for top in ("app", "channels", "alerts", "geo", "config")
+        for init in (REPOSITORY / top).rglob("__init__.py")
+    }
+    assert found == listed
