@@ -8,13 +8,13 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: venv run test test-unit test-browser lint bench clean translations
+.PHONY: venv run test test-unit test-browser lint bench clean translations constraints
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Dalili needs Python 3.11 or newer on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	$(BIN)/python -m pip install --quiet -c constraints.txt -r requirements-dev.txt -e .
 	$(BIN)/pybabel compile -d app/translations
 	@touch $(STAMP)
 
@@ -25,6 +25,17 @@ $(MO): %.mo: %.po | $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@
 
 venv: $(STAMP) $(MO)
+
+# The requirements pin what Dalili imports; constraints.txt pins everything they pull in, so two
+# installs a month apart get the same libraries. Run after changing a requirement.
+constraints:  ## re-resolve requirements-dev.txt in a clean venv and pin every version in constraints.txt
+	@test -n "$(PYTHON)" || { echo "Dalili needs Python 3.11 or newer on PATH"; exit 1; }
+	set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	$(PYTHON) -m venv "$$dir"; \
+	"$$dir/bin/python" -m pip install --quiet --upgrade pip; \
+	"$$dir/bin/python" -m pip install --quiet -r requirements-dev.txt; \
+	{ echo "# Every installed version, from \`make constraints\` (pip freeze of requirements-dev.txt in a clean venv)."; \
+	  "$$dir/bin/python" -m pip freeze; } > constraints.txt
 
 translations: venv  ## extract the dashboard's strings and merge them into each language's .po
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \

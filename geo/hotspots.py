@@ -18,14 +18,13 @@ import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # reason: no pandas-stubs installed
 import scipy.sparse as sp
 import shapely
-from esda.getisord import G_Local
-from libpysal.weights import WSP, W
 from scipy.spatial import cKDTree
-from scipy.stats import norm
+from scipy.stats import false_discovery_control, norm
 
 from geo.crs import WGS84, utm_crs
 from geo.lattices import (
     STORED_H3_RESOLUTIONS,
+    Contiguity,
     admin_lattice,
     grid_cells,
     grid_lattice,
@@ -39,6 +38,7 @@ from geo.types import AreaAssignment
 __all__ = [
     "DEFAULT_SEVERITY_WEIGHTS",
     "STORED_H3_RESOLUTIONS",
+    "Contiguity",
     "admin_lattice",
     "classify",
     "density_surface",
@@ -161,19 +161,12 @@ def time_slices(
     return table.reindex(columns=range(count), fill_value=0.0).rename_axis(columns=None).astype("float64")
 
 
-def _star(w: W) -> sp.csr_matrix:
+def _star(w: Contiguity) -> sp.csr_matrix:
     """Binary contiguity with every cell its own neighbour (Gi*: the cell counts in its neighbourhood)."""
     base = sp.csr_matrix(w.sparse, dtype=float)
     base = sp.csr_matrix(base - sp.diags(base.diagonal()))
     base.eliminate_zeros()
     return sp.csr_matrix((base != 0).astype(float) + sp.identity(w.n, format="csr"))
-
-
-def _star_weights(w: W) -> tuple[sp.csr_matrix, W]:
-    star = _star(w)
-    # The diagonal is set here, so esda keeps the weights as given (its fill_diagonal builds a W that
-    # warns about disconnected lattices); silence_warnings: islands are expected, not a fault.
-    return star, W.from_WSP(WSP(star, id_order=list(w.id_order)), silence_warnings=True)
 
 
 def _checked(y: npt.ArrayLike, n: int) -> FloatArray:
@@ -185,12 +178,23 @@ def _checked(y: npt.ArrayLike, n: int) -> FloatArray:
     return values
 
 
-def _z_scores(values: FloatArray, w_star: W) -> FloatArray:
-    """esda's Gi* z-scores; 0 where undefined (constant values, a neighbourhood spanning every cell)."""
-    if len(values) < 3 or np.ptp(values) == 0:
+def _z_scores(values: FloatArray, star: sp.csr_matrix) -> FloatArray:
+    """Gi* z-scores (Getis & Ord 1995, binary star weights); 0 where undefined (constant values, a
+    neighbourhood spanning every cell).
+
+    G = Σ_star y / Σ y, with E[G] = k/n and Var[G] = k(n−k)/(n−1)/n² · s²/ȳ² (s² the population
+    variance) for a neighbourhood of k cells out of n: esda's ``G_Local(transform="B", star=True)``
+    step for step, which the tests check it against.
+    """
+    n = len(values)
+    if n < 3 or np.ptp(values) == 0:
         return np.zeros_like(values)
+    mean = values.sum() / n
+    variance = (values**2).sum() / n - mean**2
+    size = np.asarray(star.sum(axis=1)).squeeze(axis=1)
+    expected_variance = size * (n - size) / (n - 1) * (1 / n**2) * (variance / mean**2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = G_Local(values, w_star, transform="B", star=True, permutations=0).Zs
+        z = ((star @ values) / values.sum() - size / n) / np.sqrt(expected_variance)
     return np.where(np.isfinite(z), z, 0.0).astype(float)
 
 
@@ -241,12 +245,12 @@ def _pseudo_p(
 
 
 def gi_star(
-    y: npt.ArrayLike, w: W, *, permutations: int = 999, seed: int = 12345
+    y: npt.ArrayLike, w: Contiguity, *, permutations: int = 999, seed: int = 12345
 ) -> tuple[FloatArray, FloatArray]:
     """Getis-Ord Gi* (binary contiguity, star; R42): z-scores and pseudo p-values, in ``w.id_order``.
 
-    z comes from ``esda.getisord.G_Local(y, w, transform="B", star=True)``; p from ``permutations``
-    conditional permutations with a fixed ``seed`` (see ``_pseudo_p``).
+    z is the analytical Gi* (as ``esda.getisord.G_Local(y, w, transform="B", star=True)``, see
+    ``_z_scores``); p from ``permutations`` permutations with a fixed ``seed`` (see ``_pseudo_p``).
     ``permutations=0`` gives the one-sided normal p-value instead. Values must be finite and >= 0.
     Constant values (e.g. no reports) give z = 0, p = 1 everywhere; islands always get p = 1.
     """
@@ -255,19 +259,24 @@ def gi_star(
         raise ValueError("permutations must be 0 or more")
     if len(values) < 3 or np.ptp(values) == 0:
         return np.zeros_like(values), np.ones_like(values)
-    star, w_star = _star_weights(w)
-    z = _z_scores(values, w_star)
+    star = _star(w)
+    z = _z_scores(values, star)
     if permutations == 0:
         return z, np.where(z != 0, norm.sf(np.abs(z)), 1.0)
     return z, _pseudo_p(values, star, z, permutations, seed)
 
 
-def _bh_cutoff(p: FloatArray, alpha: float) -> float:
-    """The Benjamini–Hochberg cut-off: the largest p(i) with p(i) <= i·alpha/m (-inf when none)."""
-    ordered = np.sort(p[np.isfinite(p)])
-    m = len(ordered)
-    passing = np.flatnonzero(ordered <= alpha * np.arange(1, m + 1) / m * (1 + 1e-9))
-    return float(ordered[passing[-1]]) if len(passing) else -math.inf
+def _fdr_significant(p: FloatArray, alpha: float) -> npt.NDArray[np.bool_]:
+    """Benjamini–Hochberg at ``alpha`` over the finite p-values (the others are never significant).
+
+    The slack absorbs rounding in alpha itself: 1 − 0.90 is 0.09999999999999998.
+    """
+    adjusted = np.full(p.shape, np.inf)
+    finite = np.isfinite(p)
+    if finite.any():
+        adjusted[finite] = false_discovery_control(p[finite], method="bh")
+    significant: npt.NDArray[np.bool_] = adjusted <= alpha * (1 + 1e-9)
+    return significant
 
 
 def classify(
@@ -286,7 +295,7 @@ def classify(
         percent = round(level * 100)
         if f"hot_{percent}" not in HOTSPOT_CLASSES or not math.isclose(level * 100, percent):
             raise ValueError(f"no class for confidence level {level}")
-        significant = np.isfinite(zs) & (ps <= _bh_cutoff(ps, 1.0 - level))
+        significant = np.isfinite(zs) & _fdr_significant(ps, 1.0 - level)
         out[significant & (zs > 0)] = f"hot_{percent}"
         out[significant & (zs < 0)] = f"cold_{percent}"
     return [str(c) for c in out]
@@ -307,7 +316,7 @@ def _mann_kendall(series: FloatArray, *, continuity: bool = True) -> tuple[Float
 
 def emerging_trend(
     slices: pd.DataFrame,
-    w: W,
+    w: Contiguity,
     *,
     alpha: float = 0.05,
     fdr: bool = True,
@@ -325,10 +334,10 @@ def emerging_trend(
         raise ValueError(f"slices hold {values.shape[0]} rows for {w.n} cells")
     if values.shape[1] < 2:
         return pd.Series(0, index=slices.index, dtype="Int64", name="trend")
-    _, w_star = _star_weights(w)
-    z = np.column_stack([_z_scores(_checked(column, w.n), w_star) for column in values.T])
+    star = _star(w)
+    z = np.column_stack([_z_scores(_checked(column, w.n), star) for column in values.T])
     s, p = _mann_kendall(z)
-    significant = p <= _bh_cutoff(p, alpha) if fdr else p < alpha
+    significant = _fdr_significant(p, alpha) if fdr else p < alpha
     trend = np.where(significant, np.sign(s), 0.0).astype(np.int64)
     return pd.Series(trend, index=slices.index, dtype="Int64", name="trend")
 
@@ -387,7 +396,7 @@ def _pcodes(lattice: gpd.GeoDataFrame, locate: Locate | None) -> dict[str, list[
 
 def hotspot_cells(
     lattice: gpd.GeoDataFrame,
-    w: W,
+    w: Contiguity,
     *,
     k: int,
     permutations: int = 999,

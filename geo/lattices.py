@@ -2,7 +2,7 @@
 
 Every builder takes a tally (index: cell id; columns ``reports``, ``weighted``; see ``geo.hotspots.tally``)
 and returns the study area as a WGS84 frame (``cell_id``, ``reports``, ``weighted``, polygons in lon/lat
-order) with binary contiguity weights (libpysal ``W``) whose ``id_order`` is the frame's ``cell_id`` order.
+order) with binary contiguity weights (``Contiguity``) whose ``id_order`` is the frame's ``cell_id`` order.
 ``frame.attrs`` holds ``lattice`` (``h3``, ``grid``, ``admin``), ``cells`` (a description for
 ``ProductInfo.cells``) and ``unplaced`` (tally ids the lattice has no cell for, with their reports).
 
@@ -20,14 +20,16 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import geopandas as gpd
 import h3  # type: ignore[import-untyped, unused-ignore]  # reason: h3 ships no type hints
 import numpy as np
 import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]  # reason: no pandas-stubs installed
+import scipy.sparse as sp
 import shapely
-from libpysal.weights import W
 from pyproj import CRS, Transformer
 
 from geo.crs import WGS84
@@ -87,9 +89,38 @@ def _check_tally(tally_df: pd.DataFrame) -> None:
         raise ValueError("the tally must hold each cell once")
 
 
-def _weights(neighbours: Mapping[str, Sequence[str]], ids: list[str]) -> W:
-    # Islands and disconnected parts are expected (reports cluster where networks are): not a warning.
-    return W({i: list(neighbours[i]) for i in ids}, id_order=ids, silence_warnings=True)
+@dataclass(frozen=True)
+class Contiguity:
+    """Binary contiguity weights: each cell's neighbours by id, cells in ``id_order`` (default: as given).
+
+    Islands and disconnected parts are expected (reports cluster where networks are). The attribute names
+    are libpysal's ``W``'s (the tests rebuild one for esda, the reference Gi*).
+    """
+
+    neighbors: Mapping[str, list[str]]
+    id_order: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.id_order:
+            object.__setattr__(self, "id_order", list(self.neighbors))
+        if sorted(self.id_order) != sorted(self.neighbors):
+            raise ValueError("id_order must list every cell of neighbors once")
+
+    @property
+    def n(self) -> int:
+        return len(self.id_order)
+
+    @cached_property
+    def sparse(self) -> sp.csr_matrix:
+        """The n × n 0/1 matrix, rows and columns in ``id_order``."""
+        position = {cell: i for i, cell in enumerate(self.id_order)}
+        rows = [position[cell] for cell in self.id_order for _ in self.neighbors[cell]]
+        cols = [position[other] for cell in self.id_order for other in self.neighbors[cell]]
+        return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(self.n, self.n))
+
+
+def _weights(neighbours: Mapping[str, Sequence[str]], ids: list[str]) -> Contiguity:
+    return Contiguity({i: list(neighbours[i]) for i in ids}, id_order=ids)
 
 
 def _frame(
@@ -110,7 +141,9 @@ def _frame(
     return frame
 
 
-def h3_lattice(tally_df: pd.DataFrame, resolution: int, *, ring: int = 1) -> tuple[gpd.GeoDataFrame, W]:
+def h3_lattice(
+    tally_df: pd.DataFrame, resolution: int, *, ring: int = 1
+) -> tuple[gpd.GeoDataFrame, Contiguity]:
     """The cells with reports plus ``ring`` rings of zero cells (see the module), as hexagons.
 
     Tally ids must be H3 cells at ``resolution``. Cells are sorted by id; neighbours share an edge. Cells
@@ -164,7 +197,7 @@ def _grid_index(cell: str) -> tuple[int, int]:
 
 def grid_lattice(
     tally_df: pd.DataFrame, *, cell_km: float, crs: CRS | str, ring: int = 1
-) -> tuple[gpd.GeoDataFrame, W]:
+) -> tuple[gpd.GeoDataFrame, Contiguity]:
     """The squares with reports plus ``ring`` rings of zero squares; queen contiguity (8 neighbours).
 
     ``cell_km`` and ``crs`` must be those the ids were made with (``grid_cells``). Cells are sorted by
@@ -195,7 +228,7 @@ def grid_lattice(
 
 def admin_lattice(
     tally_df: pd.DataFrame, areas: gpd.GeoDataFrame, *, level: int = 2
-) -> tuple[gpd.GeoDataFrame, W]:
+) -> tuple[gpd.GeoDataFrame, Contiguity]:
     """Every admin area as a cell (``cell_id`` = P-code, zero where nothing was reported), in ``areas`` order.
 
     ``areas`` holds ``pcode``, ``name`` and polygons in WGS84, all of one admin ``level``; columns

@@ -37,7 +37,6 @@ from alerts.vocabulary import PRIORITIES
 from geo import hotspots
 from geo.crs import WGS84, utm_crs
 from geo.exports import FORMATS, write_vector
-from geo.patrol_map import render_patrol_map
 from geo.products import INCIDENT_COLUMNS, HotspotProduct, ProductInfo, empty_incidents
 
 MAP_FORMATS = ("png", "pdf")
@@ -458,6 +457,9 @@ def export_hotspots(
         raise InvalidValue(f"format must be one of {', '.join(EXPORT_FORMATS)}")
     product = build_product(viewer, request, uow=uow, rules=rules, layers=layers)
     if fmt in MAP_FORMATS:
+        # Imported here: matplotlib loads when a map is drawn, not in every process that imports this.
+        from geo.patrol_map import render_patrol_map
+
         written = render_patrol_map(product, path, fmt=fmt, paper=paper, language=language)
     else:
         written = write_vector(product, fmt, path)

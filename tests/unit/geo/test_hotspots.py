@@ -18,6 +18,7 @@ from shapely.geometry import box
 from geo.crs import WGS84, utm_crs
 from geo.hotspots import (
     DEFAULT_SEVERITY_WEIGHTS,
+    Contiguity,
     _mann_kendall,
     _star,
     admin_lattice,
@@ -43,7 +44,7 @@ KEYS = [(c, r) for c in range(SIDE) for r in range(SIDE)]
 IDS = [f"g{c}_{r}" for c, r in KEYS]
 
 
-def lattice_of(values: npt.ArrayLike) -> tuple[gpd.GeoDataFrame, W]:
+def lattice_of(values: npt.ArrayLike) -> tuple[gpd.GeoDataFrame, Contiguity]:
     """A 15 × 15 grid of 5-km squares (queen contiguity) holding ``values`` in KEYS order."""
     weighted = np.asarray(values, dtype=float)
     tallied = pd.DataFrame({"reports": np.ceil(weighted).astype(int), "weighted": weighted}, index=IDS)
@@ -144,11 +145,32 @@ def test_permutations_under_total_randomization_reproduce_the_analytical_z() -> 
     z, p = gi_star(lattice["weighted"], w, permutations=999, seed=11)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # esda's notice on its future default alternative
-        reference = G_Local(lattice["weighted"].to_numpy(), w, transform="B", star=True, permutations=0)
+        reference = G_Local(
+            lattice["weighted"].to_numpy(), esda_weights(w), transform="B", star=True, permutations=0
+        )
     np.testing.assert_allclose(z, reference.Zs)
     # Gi*'s z is derived under total randomization; simulating that null gives the same z up to the
     # Monte Carlo error of 999 draws, so p is z's normal tail in the direction z points to.
     np.testing.assert_allclose(norm.isf(p), np.abs(z), atol=0.1, rtol=0.05)
+
+
+def test_gi_star_z_matches_the_formula_by_hand() -> None:
+    # A chain a-b-c-d holding 4, 0, 0, 0: n = 4, mean 1, variance 3; Var[G] = k(4-k)/3/16 · 3/1.
+    # a: G = 4/4 over k = 2, E = 1/2, sd 1/2 -> z = 1; b: G = 1, k = 3, E = 3/4, sd √3/4 -> 1/√3;
+    # c: G = 0 -> −√3; d: G = 0, k = 2 -> −1.
+    chain = Contiguity({"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]})
+    z, p = gi_star([4.0, 0.0, 0.0, 0.0], chain, permutations=0)
+    np.testing.assert_allclose(z, [1.0, 1 / np.sqrt(3), -np.sqrt(3), -1.0])
+    np.testing.assert_allclose(p, norm.sf(np.abs(z)))
+
+
+def test_contiguity_follows_its_id_order() -> None:
+    w = Contiguity({"b": ["a"], "a": ["b", "c"], "c": ["a"]}, id_order=["a", "b", "c"])
+    assert w.n == 3
+    assert w.sparse.toarray().tolist() == [[0, 1, 1], [1, 0, 0], [1, 0, 0]]
+    assert Contiguity({"b": [], "a": []}).id_order == ["b", "a"]
+    with pytest.raises(ValueError, match="id_order"):
+        Contiguity({"a": [], "b": []}, id_order=["a"])
 
 
 def test_a_town_amid_empty_cells_is_hot_itself() -> None:
@@ -161,7 +183,11 @@ def test_a_town_amid_empty_cells_is_hot_itself() -> None:
     assert classify(z, p)[IDS.index("g7_7")] == "hot_99"
 
 
-def esda_permutations(values: npt.ArrayLike, w: W, permutations: int, seed: int) -> G_Local:
+def esda_weights(w: Contiguity) -> W:
+    return W(dict(w.neighbors), id_order=list(w.id_order), silence_warnings=True)
+
+
+def esda_permutations(values: npt.ArrayLike, w: Contiguity, permutations: int, seed: int) -> G_Local:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # esda's notice on its future default alternative
         return G_Local(
@@ -192,7 +218,7 @@ def test_constant_values_and_islands_are_never_significant() -> None:
     z, p = gi_star(lattice["weighted"], w, permutations=99)
     assert (z == 0).all()
     assert (p == 1).all()
-    island = W({"a": [], "b": ["c"], "c": ["b"], "d": []}, silence_warnings=True)
+    island = Contiguity({"a": [], "b": ["c"], "c": ["b"], "d": []})
     _, p = gi_star([50.0, 0.0, 1.0, 0.0], island, permutations=99)
     assert p[0] == 1.0
 
@@ -209,6 +235,12 @@ def test_fdr_makes_a_lone_borderline_cell_not_significant() -> None:
     assert levels == ["hot_99", "cold_95", "hot_90"]
     with pytest.raises(ValueError, match="level"):
         classify([1.0], [0.1], levels=(0.8,))
+
+
+def test_a_p_value_on_the_fdr_cut_off_is_significant() -> None:
+    # 1 − 0.90 is 0.09999999999999998 in floating point: p = 0.1 still passes at 90 %, as with one test.
+    assert classify([2.0], [0.1], levels=(0.90,)) == ["hot_90"]
+    assert classify([2.0, 2.0, 2.0], [0.05, 0.1, 0.1], levels=(0.90,)) == ["hot_90"] * 3
 
 
 # --- emerging hotspots (R43) -------------------------------------------------------------------------

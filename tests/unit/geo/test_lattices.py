@@ -8,11 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from libpysal.weights import W
 from shapely.geometry import box
 
 from geo.crs import WGS84, utm_crs
 from geo.lattices import (
     STORED_H3_RESOLUTIONS,
+    Contiguity,
     admin_lattice,
     grid_cells,
     grid_lattice,
@@ -82,9 +84,15 @@ def test_h3_rollup_keeps_every_other_column_as_a_group_key() -> None:
     ]
 
 
+def as_pysal(built: tuple[gpd.GeoDataFrame, Contiguity]) -> tuple[gpd.GeoDataFrame, W]:
+    """The lattice with libpysal's W over the same neighbours, for its cardinalities, islands and matrix."""
+    frame, w = built
+    return frame, W(dict(w.neighbors), id_order=list(w.id_order), silence_warnings=True)
+
+
 def test_h3_lattice_adds_rings_of_zero_cells_and_symmetric_contiguity() -> None:
     centre = h3_cells(*JUBA)[6]
-    one, w1 = h3_lattice(counts({centre: 4}), 6)
+    one, w1 = as_pysal(h3_lattice(counts({centre: 4}), 6))
     assert len(one) == 7
     assert len(h3_lattice(counts({centre: 4}), 6, ring=2)[0]) == 19
     assert one.crs == WGS84
@@ -122,7 +130,7 @@ def test_grid_ids_are_stable_and_square_membership_is_right() -> None:
 def test_grid_lattice_squares_and_queen_contiguity() -> None:
     crs = utm_crs(*JUBA)
     cell = grid_cells([31.58], [4.85], cell_km=5, crs=crs)[0]
-    lattice, w = grid_lattice(counts({cell: 3}), cell_km=5, crs=crs)
+    lattice, w = as_pysal(grid_lattice(counts({cell: 3}), cell_km=5, crs=crs))
     assert len(lattice) == 9
     assert w.cardinalities[cell] == 8
     assert lattice.attrs["cells"] == "grid 5 km"
@@ -148,7 +156,7 @@ def areas_frame() -> gpd.GeoDataFrame:
 
 
 def test_admin_lattice_three_touching_squares_and_an_island() -> None:
-    lattice, w = admin_lattice(counts({"XA02": 6, "XB01": 2, "ZZ99": 4}), areas_frame())
+    lattice, w = as_pysal(admin_lattice(counts({"XA02": 6, "XB01": 2, "ZZ99": 4}), areas_frame()))
     assert lattice["cell_id"].tolist() == list(w.id_order) == ["XA01", "XA02", "XA03", "XB01"]
     assert lattice["reports"].tolist() == [0, 6, 0, 2]
     assert w.neighbors["XA01"] == ["XA02"]
