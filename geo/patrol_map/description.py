@@ -131,14 +131,11 @@ def read_method(method: str) -> tuple[Phrase | str, ...]:
     parts: list[Phrase | str] = []
     end = 0
     for match in regex.finditer(method):
-        if match.start() > end:
-            parts.append(method[end : match.start()])
         i = next(i for i in range(len(keys)) if match[f"p{i}"] is not None)
-        parts.append(Phrase(keys[i], match[f"p{i}_number"] if f"p{i}_number" in regex.groupindex else None))
+        parts += [method[end : match.start()], Phrase(keys[i], match.groupdict().get(f"p{i}_number"))]
         end = match.end()
-    if end < len(method):
-        parts.append(method[end:])
-    return tuple(parts)
+    parts.append(method[end:])
+    return tuple(part for part in parts if part)
 
 
 @functools.cache
