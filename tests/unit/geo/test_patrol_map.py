@@ -35,8 +35,14 @@ from geo.patrol_map import (
     NO_INCIDENTS,
     PAPER,
     RLM,
+    Description,
+    Lattice,
+    Phrase,
+    Statement,
+    Title,
     build_patrol_map,
     class_label,
+    describe,
     label_tables,
     labels,
     localized_title,
@@ -546,6 +552,47 @@ def test_method_phrases_are_translated_and_the_rest_kept() -> None:
     unknown = statement_lines(make_info(), "fr")[-2]  # the fixture's method is no engine text
     assert "Gi* binary distance band 10 km" in unknown
     assert "graine 42" in unknown
+
+
+def test_the_engine_english_is_read_once_into_its_parts() -> None:
+    about = describe(make_info(title=ENGINE_TITLE, cells="grid 2.5 km", method=ENGINE_METHOD))
+    assert about.title == Title("emerging", "admin", "CF43")
+    assert about.lattice == Lattice("grid", "2.5")
+    assert about.method == (
+        "Getis-Ord Gi* (",
+        Phrase("contiguity"),
+        "), ",
+        Phrase("permutations", "999"),
+        ", ",
+        Phrase("seed", "42"),
+        ", ",
+        Phrase("fdr"),
+        "; ",
+        Phrase("emerging", "30"),
+        "; ",
+        Phrase("half_life", "45.5"),
+    )
+    free = describe(make_info(title="Hotspots – Unity, October 2026", cells="hex cells", method=""))
+    assert (free.title, free.lattice, free.method) == ("Hotspots – Unity, October 2026", "hex cells", ())
+    assert describe(make_info()).caveat is None  # the standard caveat, said in each language
+
+
+def test_a_description_is_formatted_in_each_language_without_any_english() -> None:
+    """The seam the engine can write to directly: parts in, each language's sentences out."""
+    about = replace(
+        describe(make_info()),
+        title=Title("hotspots", "h3", "Ouaka"),
+        lattice=Lattice("h3", "7"),
+        method=(Phrase("permutations", "99"), ", ", Phrase("seed", "3")),
+    )
+    assert isinstance(about, Description)
+    french = Statement(about, labels("fr"))
+    assert french.title() == "Points chauds des incidents vérifiés dans Ouaka (mailles H3)"
+    assert french.lattice() == "H3, résolution 7"
+    assert french.method() == "99 permutations, graine 3"
+    arabic = Statement(about, labels("ar"))
+    assert arabic.method() == "عدد التباديل 99، البذرة 3"
+    assert Statement(about, labels("en")).lines()[1] == "Hotspots of verified incidents in Ouaka (h3 cells)"
 
 
 def test_numbers_keep_western_digits_with_the_language_separators() -> None:

@@ -1,0 +1,154 @@
+"""A `Description` in one language: the title, the statement lines (R47) and the file's metadata (R38).
+
+The marking stays in English and category codes stay codes; the parts the engine wrote are formatted
+with the language's texts, and what it did not write is printed as given. In English the statement is
+exactly ``ProductInfo.lines()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from geo.patrol_map.description import Description, Phrase, Title, describe, read_title
+from geo.patrol_map.labels import Labels, labels
+from geo.products import ProductInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What a product states, formatted in the language of ``words``."""
+
+    description: Description
+    words: Labels
+
+    def title(self) -> str:
+        return title_text(self.description.title, self.words)
+
+    def period(self) -> str:
+        """The first and the last day included, ISO dates."""
+        first, last = self.description.first_day, self.description.last_day
+        return self.words.text("statement.range", since=first.isoformat(), until=last.isoformat())
+
+    def lattice(self) -> str:
+        lattice = self.description.lattice
+        if isinstance(lattice, str):
+            return lattice
+        return self.words.text(f"lattices.{lattice.kind}", number=self.words.decimal(lattice.number))
+
+    def method(self) -> str:
+        """The method's phrases in the language, the text between them as given but for its separators."""
+        words = self.words
+        text = "".join(
+            part if isinstance(part, str) else _phrase(part, words) for part in self.description.method
+        )
+        if words.language == "en":
+            return text
+        text = text.replace("; ", words.table["clause_separator"])
+        return text.replace(", ", words.table["list_separator"])
+
+    def caveat(self) -> str:
+        caveat = self.description.caveat
+        return self.words.text("statement.caveat_text") if caveat is None else caveat
+
+    def creator(self) -> str:
+        return self.words.text("page.creator")
+
+    def lines(self) -> list[str]:
+        """The statement every product carries, one line each (R47)."""
+        about = self.description
+
+        def line(key: str, **fields: object) -> str:
+            return self.words.text(f"statement.{key}", **fields)
+
+        categories = ", ".join(about.categories) or line("all_categories")  # codes stay codes, in Latin
+        return [
+            about.classification,
+            self.title(),
+            line("period", period=self.period()),
+            line("categories", categories=categories),
+            line("cells", cells=self.lattice(), incidents=about.incidents),
+            line("suppressed", k=about.k, suppressed=about.suppressed_cells),
+            *([line("not_placed", count=about.not_placed)] if about.not_placed else []),
+            *([line("points_left_out", count=about.points_left_out)] if about.points_left_out else []),
+            *([line("method", method=self.method())] if about.method else []),
+            line("caveat", caveat=self.caveat()),
+        ]
+
+    def pdf_metadata(self) -> dict[str, Any]:
+        """PDF document information: the classification and the statement (R38, R47).
+
+        The Keywords start with the English marking, whatever the language, so that a search finds it.
+        """
+        about = self.description
+        lines = self.lines()
+        metadata: dict[str, Any] = {
+            "Title": f"{lines[1]} [{about.classification}]",
+            "Subject": " | ".join(lines),
+            "Keywords": ", ".join(
+                [about.classification, *about.categories, self.period(), self.caveat(), self.creator()]
+            ),
+            "Author": "Dalili",
+            "Creator": self.creator(),
+        }
+        if about.generated_at is not None:
+            metadata["CreationDate"] = about.generated_at
+        return metadata
+
+    def png_metadata(self) -> dict[str, str]:
+        """PNG text chunks: the classification (in English) and the statement (R38, R47)."""
+        about = self.description
+        lines = self.lines()
+        metadata = {
+            "Title": f"{lines[1]} [{about.classification}]",
+            "Description": "\n".join(lines),
+            "Classification": about.classification,
+            "Disclaimer": self.caveat(),
+            "Source": self.creator(),
+        }
+        if about.generated_at is not None:
+            metadata["Creation Time"] = about.generated_at.isoformat()
+        return metadata
+
+
+def statement(info: ProductInfo, language: str = "en") -> Statement:
+    """What ``info`` states, in ``language``; ValueError for a language without a table."""
+    return Statement(describe(info), labels(language))
+
+
+def statement_lines(info: ProductInfo, language: str = "en") -> list[str]:
+    """`ProductInfo.lines()` in ``language``: the statement every product carries, one line each (R47)."""
+    return statement(info, language).lines()
+
+
+def pdf_metadata(info: ProductInfo, language: str = "en") -> dict[str, Any]:
+    """PDF document information in ``language`` (`Statement.pdf_metadata`)."""
+    return statement(info, language).pdf_metadata()
+
+
+def png_metadata(info: ProductInfo, language: str = "en") -> dict[str, str]:
+    """PNG text chunks in ``language`` (`Statement.png_metadata`)."""
+    return statement(info, language).png_metadata()
+
+
+def localized_title(title: str, language: str = "en") -> str:
+    """A title the hotspot engine wrote (`en.titles`), in ``language``; any other title as given.
+
+    ``Emerging hotspots of verified incidents in CF43 (admin cells)`` becomes ``Points chauds émergents
+    des incidents vérifiés dans CF43 (mailles administratives)``: the area is a name or a P-code and stays
+    as it is. A title an analyst or a test wrote freely is not guessed at.
+    """
+    return title_text(read_title(title), labels(language))
+
+
+def title_text(title: Title | str, words: Labels) -> str:
+    if isinstance(title, str):
+        return title
+    lattice = words.table["lattice_kinds"][title.lattice]
+    return words.text(f"titles.{title.key}", lattice=lattice, area=title.area)
+
+
+def _phrase(phrase: Phrase, words: Labels) -> str:
+    if phrase.number is None:
+        return words.text(f"method.{phrase.key}")
+    return words.text(f"method.{phrase.key}", number=words.decimal(phrase.number))
