@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from channels.africastalking.sms import MAX_MESSAGE_ID, PROVIDER
+from channels.base import ParsedInbound, missed_call_message
 from channels.errors import PayloadInvalid
 from channels.forms import optional, required
 from channels.phone import pseudonymise
@@ -44,3 +45,10 @@ def parse_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> 
         direction=optional(form, "direction", strip=True).lower(),
         is_active=ACTIVE_FLAGS[raw_active],
     )
+
+
+def missed_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound | None:
+    """The call as a request for a call back; None for the last callback of a call (``isActive=0``),
+    which only reports its duration."""
+    call = parse_call(form, pepper=pepper, default_region=default_region)
+    return missed_call_message(call.provider, call.session_id, call.reporter_key) if call.is_active else None

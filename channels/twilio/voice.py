@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
+from channels.base import ParsedInbound, missed_call_message
 from channels.forms import optional, required
 from channels.phone import pseudonymise
 from channels.twilio.inbound import MAX_MESSAGE_ID, PROVIDER
@@ -45,3 +46,9 @@ def parse_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> 
         reporter_key=pseudonymise(caller, pepper=pepper, default_region=default_region),
         call_status=optional(form, "CallStatus", strip=True),
     )
+
+
+def missed_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound:
+    """The call as a request for a call back."""
+    call = parse_call(form, pepper=pepper, default_region=default_region)
+    return missed_call_message(call.provider, call.call_sid, call.reporter_key)
