@@ -23,6 +23,17 @@ class ParsedInbound:
     """The provider's fields with every copy of the sender's address replaced by the key."""
 
 
+def missed_call_message(provider: str, call_id: str, reporter_key: str) -> ParsedInbound:
+    """A "beep" asks for a call back: stored like a message (the worker decides if she is a monitor)."""
+    return ParsedInbound(
+        provider=provider,
+        channel="voice",
+        provider_message_id=call_id,
+        reporter_key=reporter_key,
+        content={"missed_call": True},
+    )
+
+
 class Headers(Protocol):
     """Case-insensitive request headers (Werkzeug's, or a dict in tests)."""
 

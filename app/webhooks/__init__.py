@@ -1,80 +1,77 @@
 """Provider webhooks: verify, parse, store, enqueue, acknowledge (CHANNELS.md).
 
-Paths are stable; deployments configure them at the providers.
+One view serves every route of every handler in channels' registry; paths are ``/webhooks/<provider>/
+<route>`` and stable, as deployments configure them at the providers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from functools import partial
+from typing import assert_never
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from alerts.reporters.outbound import apply_delivery
 from app import current_services
 from app.intake import receive
-from channels.base import ParsedInbound, StatusUpdate
+from app.webhooks import ussd
+from app.webhooks.context import identity, training_request
 from channels.errors import PayloadInvalid
+from channels.handlers import Answer, Handler, InboundRoute, Route, StatusRoute, UssdEndRoute, UssdHopRoute
+from channels.registry import HANDLERS
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-FORM = "application/x-www-form-urlencoded"
+
+def serve(handler: Handler, route: Route) -> Response:
+    """Authenticate the request, then do what its route's kind asks and answer as the provider expects."""
+    handler.authenticate(request, current_services().settings)
+    match route:
+        case InboundRoute():
+            answer = take_inbound(route)
+        case StatusRoute():
+            answer = record_status(route)
+        case UssdHopRoute():
+            answer = ussd.take_hop(route)
+        case UssdEndRoute():
+            answer = ussd.take_session_end(route)
+        case _:
+            assert_never(route)
+    return Response(answer.body, mimetype=answer.mimetype)
 
 
-def training_request() -> bool:
-    """Messages from the phone simulator (or a training number) carry ``?mode=training``."""
-    return request.args.get("mode") == "training" and current_services().settings.training
-
-
-def identity() -> dict[str, str]:
-    settings = current_services().settings
-    return {"pepper": settings.pepper, "default_region": settings.default_country}
-
-
-def take_message(
-    parse: Callable[[], ParsedInbound],
-    salvage: Callable[[str], ParsedInbound],
-    *,
-    carries_message: bool,
-    reply_to: Callable[[ParsedInbound], str | None],
-) -> None:
-    """Store a parsed message; a malformed one that still carries words is kept for review."""
-    source, training = request.remote_addr or "", training_request()
+def take_inbound(route: InboundRoute) -> Answer:
+    """Store what she sent; a malformed message that still carries words is kept for review."""
+    form, source, training = request.form, request.remote_addr or "", training_request()
     try:
-        parsed = parse()
+        parsed = route.parse(form, **identity())
     except PayloadInvalid as exc:
-        if carries_message:
-            receive(salvage(str(exc)), source=source, status="review", error=str(exc), training=training)
+        if route.salvage is not None and any(form.get(name) for name in route.words):
+            salvaged = route.salvage(form, str(exc), **identity())
+            receive(salvaged, source=source, status="review", error=str(exc), training=training)
         raise
-    receive(parsed, source=source, reply_to=reply_to(parsed), training=training)
+    if parsed is not None:
+        receive(parsed, source=source, reply_to=route.reply_to(form, parsed), training=training)
+    return route.answer
 
 
-def take_missed_call(provider: str, call_id: str, reporter_key: str) -> None:
-    """A "beep" asks for a call back: stored like a message (the worker decides if she is a monitor)."""
-    receive(
-        ParsedInbound(
-            provider=provider,
-            channel="voice",
-            provider_message_id=call_id,
-            reporter_key=reporter_key,
-            content={"missed_call": True},
-        ),
-        source=request.remote_addr or "",
-        training=training_request(),
-    )
-
-
-def record_status(update: StatusUpdate | None, *, opted_out: bool) -> None:
+def record_status(route: StatusRoute) -> Answer:
     """Keep a delivery callback; an unknown status (None) is only logged by the parser."""
+    update = route.parse(request.form)
     if update is not None:
         apply_delivery(
             provider=update.provider,
             provider_message_id=update.provider_message_id,
             status=update.status,
             error_code=update.error_code,
-            opted_out=opted_out,
+            opted_out=route.opted_out(update),
             payload=update.payload,
             uow=current_services().uow(),
         )
+    return route.answer
 
 
-from app.webhooks import africastalking, twilio  # noqa: E402, F401  # reason: routes register on bp
+for _handler in HANDLERS:
+    for _route in _handler.routes:
+        _path = f"{_handler.provider}/{_route.path}"
+        bp.add_url_rule(f"/{_path}", _path, partial(serve, _handler, _route), methods=["POST"])

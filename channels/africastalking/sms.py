@@ -12,6 +12,7 @@ from typing import Any
 
 from channels.base import ParsedInbound, StatusUpdate
 from channels.errors import PayloadInvalid
+from channels.forms import optional, required
 from channels.phone import canonical_address, pseudonymise
 
 logger = logging.getLogger(__name__)
@@ -50,14 +51,6 @@ def parse_at_date(value: str) -> datetime | None:
     return None
 
 
-def required_field(form: Mapping[str, str], name: str) -> str:
-    """Return a non-blank field as sent, or raise PayloadInvalid naming it."""
-    value = form.get(name, "")
-    if not value.strip():
-        raise PayloadInvalid(f"field '{name}' required")
-    return value
-
-
 def _without_sender(form: Mapping[str, str], key: str | None) -> dict[str, Any]:
     payload: dict[str, Any] = {name: form[name] for name in form if name != "from"}
     return payload | ({"from": key} if key else {})
@@ -66,12 +59,10 @@ def _without_sender(form: Mapping[str, str], key: str | None) -> dict[str, Any]:
 # see https://docs.africastalking.com/sms/callback
 def parse_message(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound:
     """Read an incoming-message callback; the sender's number leaves only as her key."""
-    message_id = required_field(form, "id").strip()
-    if len(message_id) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'id' longer than {MAX_MESSAGE_ID} characters")
-    sender = required_field(form, "from")
-    content: dict[str, Any] = {"text": required_field(form, "text")}
-    if raw_date := form.get("date", "").strip():
+    message_id = required(form, "id", strip=True, max_length=MAX_MESSAGE_ID)
+    sender = required(form, "from", strip=False)
+    content: dict[str, Any] = {"text": required(form, "text", strip=False)}
+    if raw_date := optional(form, "date", strip=True):
         sent_at = parse_at_date(raw_date)
         if sent_at is None:
             raise PayloadInvalid("field 'date' is neither 'YYYY-MM-DDTHH:MM:SSZ' nor 'YYYY-MM-DD HH:MM:SS'")
@@ -108,10 +99,8 @@ def salvage_message(
 
 def parse_delivery_report(form: Mapping[str, str]) -> StatusUpdate | None:
     """Read a delivery report; None when its status is missing or unknown (log it, answer 200)."""
-    message_id = required_field(form, "id").strip()
-    if len(message_id) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'id' longer than {MAX_MESSAGE_ID} characters")
-    raw_status = form.get("status", "").strip()
+    message_id = required(form, "id", strip=True, max_length=MAX_MESSAGE_ID)
+    raw_status = optional(form, "status", strip=True)
     status = STATUS_MAPPING.get(raw_status)
     if status is None:
         # Courier answers 400 here; AT may retry a refusal, and a retry cannot fix the status.
@@ -123,7 +112,7 @@ def parse_delivery_report(form: Mapping[str, str]) -> StatusUpdate | None:
         provider=PROVIDER,
         provider_message_id=message_id,
         status=status,
-        error_code=form.get("failureReason", "").strip() or None,
+        error_code=optional(form, "failureReason", strip=True) or None,
         payload={name: form[name] for name in form if name != "phoneNumber"},
     )
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from channels.africastalking.sms import MAX_MESSAGE_ID, PROVIDER, parse_at_date, required_field
-from channels.errors import PayloadInvalid
+from channels.africastalking.sms import MAX_MESSAGE_ID, PROVIDER, parse_at_date
+from channels.forms import optional, required, whole_number
 from channels.phone import pseudonymise
 
 logger = logging.getLogger(__name__)
@@ -73,38 +73,30 @@ class UssdSessionEnd:
 
 
 def _session_id(form: Mapping[str, str]) -> str:
-    session_id = required_field(form, "sessionId").strip()
-    if len(session_id) > MAX_SESSION_ID:
-        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_SESSION_ID} characters")
-    return session_id
+    return required(form, "sessionId", strip=True, max_length=MAX_SESSION_ID)
 
 
 def _inputs(form: Mapping[str, str], name: str) -> str:
     # Free text may contain spaces, and a leading or trailing one is hers: keep it as sent.
-    value = form.get(name, "")
-    if len(value) > MAX_INPUTS:
-        raise PayloadInvalid(f"field '{name}' longer than {MAX_INPUTS} characters")
-    return value
+    return optional(form, name, strip=False, max_length=MAX_INPUTS)
 
 
 def _count(form: Mapping[str, str], name: str) -> int | None:
     """A count of the notice, or None unless it is a whole number its column holds: the counts only
     describe the session, and refusing the notice would lose her resume."""
-    value = form.get(name, "").strip()
-    digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_COUNT))
-    return int(value) if digits and int(value) <= MAX_COUNT else None
+    return whole_number(form.get(name, ""), MAX_COUNT)
 
 
 # see https://github.com/DanNduati/at-ussd/blob/main/AT-USSD.md (AT docs copy, CHANNELS.md §10)
 def parse_hop(form: Mapping[str, str], *, pepper: str, default_region: str) -> UssdHop:
     """Read one USSD request; the subscriber's number leaves only as her key."""
     session_id = _session_id(form)
-    caller = required_field(form, "phoneNumber")
+    caller = required(form, "phoneNumber", strip=False)
     return UssdHop(
         session_id=session_id,
         reporter_key=pseudonymise(caller, pepper=pepper, default_region=default_region),
-        service_code=form.get("serviceCode", "").strip(),
-        network_code=form.get("networkCode", "").strip(),
+        service_code=optional(form, "serviceCode", strip=True),
+        network_code=optional(form, "networkCode", strip=True),
         text=_inputs(form, "text"),
     )
 
@@ -127,14 +119,14 @@ def parse_session_end(form: Mapping[str, str], *, pepper: str, default_region: s
         reporter_key=(
             pseudonymise(caller, pepper=pepper, default_region=default_region) if caller.strip() else None
         ),
-        status=form.get("status", "").strip(),
+        status=optional(form, "status", strip=True),
         duration_ms=_count(form, "durationInMillis"),
         hops=_count(form, "hopsCount"),
         input=_inputs(form, "input"),
         last_app_response=form.get("lastAppResponse", ""),
-        error_message=form.get("errorMessage", "").strip(),
-        cost=form.get("cost", "").strip(),
-        service_code=form.get("serviceCode", "").strip(),
-        network_code=form.get("networkCode", "").strip(),
+        error_message=optional(form, "errorMessage", strip=True),
+        cost=optional(form, "cost", strip=True),
+        service_code=optional(form, "serviceCode", strip=True),
+        network_code=optional(form, "networkCode", strip=True),
         ended_at=parse_at_date(form.get("date", "")),
     )

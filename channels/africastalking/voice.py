@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from channels.africastalking.sms import MAX_MESSAGE_ID, PROVIDER, required_field
+from channels.africastalking.sms import MAX_MESSAGE_ID, PROVIDER
+from channels.base import ParsedInbound, missed_call_message
 from channels.errors import PayloadInvalid
+from channels.forms import optional, required
 from channels.phone import pseudonymise
 
 # see https://docs.africastalking.com/voice/reject
@@ -32,16 +34,21 @@ class IncomingCall:
 # see https://docs.africastalking.com/voice/callhandler
 def parse_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> IncomingCall:
     """Read a voice callback; the caller's number leaves only as her key."""
-    session_id = required_field(form, "sessionId").strip()
-    if len(session_id) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'sessionId' longer than {MAX_MESSAGE_ID} characters")
-    raw_active = required_field(form, "isActive").strip()
+    session_id = required(form, "sessionId", strip=True, max_length=MAX_MESSAGE_ID)
+    raw_active = required(form, "isActive", strip=True)
     if raw_active not in ACTIVE_FLAGS:
         raise PayloadInvalid("field 'isActive' must be '1' or '0'")
-    caller = required_field(form, "callerNumber")
+    caller = required(form, "callerNumber", strip=False)
     return IncomingCall(
         session_id=session_id,
         reporter_key=pseudonymise(caller, pepper=pepper, default_region=default_region),
-        direction=form.get("direction", "").strip().lower(),
+        direction=optional(form, "direction", strip=True).lower(),
         is_active=ACTIVE_FLAGS[raw_active],
     )
+
+
+def missed_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound | None:
+    """The call as a request for a call back; None for the last callback of a call (``isActive=0``),
+    which only reports its duration."""
+    call = parse_call(form, pepper=pepper, default_region=default_region)
+    return missed_call_message(call.provider, call.session_id, call.reporter_key) if call.is_active else None

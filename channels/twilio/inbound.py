@@ -17,6 +17,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from channels.base import Headers, ParsedInbound
 from channels.errors import ChannelConfigError, PayloadInvalid, SignatureInvalid
+from channels.forms import optional, required, whole_number
 from channels.phone import WHATSAPP_PREFIX, pseudonymise
 
 PROVIDER = "twilio"
@@ -60,13 +61,6 @@ def verify_signature(
         raise SignatureInvalid(f"{SIGNATURE_HEADER} does not match this request")
 
 
-def _required(form: Mapping[str, str], name: str) -> str:
-    value = form.get(name, "")
-    if not value.strip():
-        raise PayloadInvalid(f"field '{name}' required")
-    return value
-
-
 def _location(form: Mapping[str, str]) -> dict[str, float]:
     if not form.get("Latitude") and not form.get("Longitude"):
         return {}
@@ -82,11 +76,10 @@ def _location(form: Mapping[str, str]) -> dict[str, float]:
 def _count(form: Mapping[str, str], name: str, maximum: int) -> int:
     """A count field as a number within its real limit (0 when absent): a signed request must not
     size a loop or a list beyond what Twilio can send."""
-    value = form.get(name, "").strip() or "0"
-    digits = value.isascii() and value.isdigit() and len(value) <= len(str(maximum))
-    if not digits or int(value) > maximum:
+    count = whole_number(optional(form, name, strip=True) or "0", maximum)
+    if count is None:
         raise PayloadInvalid(f"field '{name}' must be a whole number from 0 to {maximum}")
-    return int(value)
+    return count
 
 
 def _media(form: Mapping[str, str]) -> list[dict[str, str]]:
@@ -100,12 +93,10 @@ def _media(form: Mapping[str, str]) -> list[dict[str, str]]:
 def parse_message(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound:
     """Read an inbound SMS or WhatsApp webhook; the sender's number leaves only as her key."""
     # SmsSid and SmsMessageSid are deprecated copies of MessageSid that some senders still rely on.
-    message_id = next((form[k] for k in MESSAGE_ID_FIELDS if form.get(k, "").strip()), "")
-    if not message_id:
-        raise PayloadInvalid("field 'MessageSid' required")
-    if len(message_id) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'MessageSid' longer than {MAX_MESSAGE_ID} characters")
-    sender = _required(form, "From")
+    message_id = required(
+        form, "MessageSid", aliases=MESSAGE_ID_FIELDS[1:], strip=False, max_length=MAX_MESSAGE_ID
+    )
+    sender = required(form, "From", strip=False)
     key = pseudonymise(sender, pepper=pepper, default_region=default_region)
     content: dict[str, Any] = {"text": form.get("Body", "")}
     content.update(_location(form))

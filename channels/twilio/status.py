@@ -6,7 +6,7 @@ import logging
 from collections.abc import Mapping
 
 from channels.base import StatusUpdate
-from channels.errors import PayloadInvalid
+from channels.forms import optional, required
 from channels.twilio.inbound import MAX_MESSAGE_ID, PROVIDER
 
 logger = logging.getLogger(__name__)
@@ -46,19 +46,10 @@ OPT_OUT_CODES = frozenset({"21610"})
 """Twilio error codes meaning she replied STOP: mark her opted out and never retry."""
 
 
-def _required(form: Mapping[str, str], name: str) -> str:
-    value = form.get(name, "").strip()
-    if not value:
-        raise PayloadInvalid(f"field '{name}' required")
-    return value
-
-
 def parse_status(form: Mapping[str, str]) -> StatusUpdate | None:
     """Read a status callback; None when the status is not one Dalili tracks."""
-    message_id = _required(form, "MessageSid")
-    if len(message_id) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'MessageSid' longer than {MAX_MESSAGE_ID} characters")
-    raw_status = _required(form, "MessageStatus")
+    message_id = required(form, "MessageSid", strip=True, max_length=MAX_MESSAGE_ID)
+    raw_status = required(form, "MessageStatus", strip=True)
     status = STATUS_MAPPING.get(raw_status)
     if status is None:
         # Twilio adds statuses over time: answer 200 and keep going rather than make it retry.
@@ -69,7 +60,7 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate | None:
         provider=PROVIDER,
         provider_message_id=message_id,
         status=status,
-        error_code=form.get("ErrorCode", "").strip() or None,
+        error_code=optional(form, "ErrorCode", strip=True) or None,
         payload={name: form[name] for name in form if name not in RECIPIENT_FIELDS},
     )
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from channels.errors import PayloadInvalid
+from channels.base import ParsedInbound, missed_call_message
+from channels.forms import optional, required
 from channels.phone import pseudonymise
 from channels.twilio.inbound import MAX_MESSAGE_ID, PROVIDER
 
@@ -35,22 +36,19 @@ def _reject_twiml() -> str:
 REJECT_TWIML = _reject_twiml()
 
 
-def _required(form: Mapping[str, str], name: str) -> str:
-    value = form.get(name, "").strip()
-    if not value:
-        raise PayloadInvalid(f"field '{name}' required")
-    return value
-
-
 # see https://www.twilio.com/docs/usage/webhooks/voice-webhooks#incoming-voice-call
 def parse_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> IncomingCall:
     """Read an incoming-call webhook; the caller's number leaves only as her key."""
-    call_sid = _required(form, "CallSid")
-    if len(call_sid) > MAX_MESSAGE_ID:
-        raise PayloadInvalid(f"field 'CallSid' longer than {MAX_MESSAGE_ID} characters")
-    caller = _required(form, "From")
+    call_sid = required(form, "CallSid", strip=True, max_length=MAX_MESSAGE_ID)
+    caller = required(form, "From", strip=True)
     return IncomingCall(
         call_sid=call_sid,
         reporter_key=pseudonymise(caller, pepper=pepper, default_region=default_region),
-        call_status=form.get("CallStatus", "").strip(),
+        call_status=optional(form, "CallStatus", strip=True),
     )
+
+
+def missed_call(form: Mapping[str, str], *, pepper: str, default_region: str) -> ParsedInbound:
+    """The call as a request for a call back."""
+    call = parse_call(form, pepper=pepper, default_region=default_region)
+    return missed_call_message(call.provider, call.call_sid, call.reporter_key)
