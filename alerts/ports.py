@@ -7,21 +7,17 @@ from typing import Protocol
 
 import geopandas as gpd
 
-from geo.geocoder import Candidate, GeocodeResult
+from geo.geocoder import Resolution
 from geo.types import AreaAssignment
 
 
 class Places(Protocol):
     """Offline geocoding of report text, and the areas a known point lies in."""
 
-    def geocode(
+    def resolve(
         self, text: str, country: str | None, *, home_area: str | None = None, network_area: str | None = None
-    ) -> GeocodeResult | None: ...
-
-    def candidates(
-        self, text: str, country: str | None, *, home_area: str | None = None
-    ) -> tuple[Candidate, ...]:
-        """Every place the text may name, best first: what a reviewer sees when none was trusted."""
+    ) -> Resolution:
+        """The place ``text`` names if one is trusted, and every candidate, best first, for a reviewer."""
         ...
 
     def locate(self, lon: float, lat: float) -> AreaAssignment | None:

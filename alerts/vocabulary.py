@@ -25,6 +25,8 @@ OPEN_STATES = ("received", "under_review", "unverified", "verified", "response_d
 """Still open: a new report may be part of it (R25)."""
 AWAITING_REVIEW = ("received", "under_review")
 """Not yet judged: these escalate when past their deadline (R22)."""
+VERIFIED_STATES = ("verified", "response_dispatched", "closed")
+"""Verified, and where a verified incident goes next: what mission systems and hotspots read."""
 EXTERNAL_CHECKS = ("confirmed", "contradicted")
 TRIAGE_QUEUES = ("triage", "election_process")
 SUGGESTION_STATUSES = ("open", "merged", "dismissed")

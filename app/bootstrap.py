@@ -29,7 +29,7 @@ from channels.staff import StaffNotifier, notifiers_from_url
 from channels.ussd_menu import Menus, load_menus
 from config.settings import Settings
 from geo.admin_areas import AdminAreas
-from geo.geocoder import Candidate, GazetteerGeocoder, GeocodeResult
+from geo.geocoder import GazetteerGeocoder, Resolution
 from geo.layers import LayerError
 from geo.loading import layer_files, load_layers
 from geo.sites import read_site_layers
@@ -57,15 +57,10 @@ class LazyGeocoder:
                 self._loaded_layers = GazetteerGeocoder(gazetteer, locator=locator), locator
             return self._loaded_layers
 
-    def geocode(
+    def resolve(
         self, text: str, country: str | None, *, home_area: str | None = None, network_area: str | None = None
-    ) -> GeocodeResult | None:
-        return self._loaded()[0].geocode(text, country, home_area=home_area, network_area=network_area)
-
-    def candidates(
-        self, text: str, country: str | None, *, home_area: str | None = None
-    ) -> tuple[Candidate, ...]:
-        return self._loaded()[0].candidates(text, country, home_area=home_area)
+    ) -> Resolution:
+        return self._loaded()[0].resolve(text, country, home_area=home_area, network_area=network_area)
 
     def locate(self, lon: float, lat: float) -> AreaAssignment | None:
         locator = self._loaded()[1]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from alerts.errors import NotPermitted
 from alerts.messages import Viewer
 from alerts.models import Incident, Report
+from alerts.queries import VERIFIED
 
 INCIDENTS = "incidents"
 """The queue, incident detail and reports, within the scope below."""
@@ -64,7 +65,6 @@ CAPABILITIES: Mapping[str, frozenset[str]] = {
 incidents") and the protection analyst, whose incident detail is that of verified incidents
 (decisions.md D22)."""
 
-VERIFIED_STATES = ("verified", "response_dispatched", "closed")
 COARSE_AREA_KEYS = ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "sector")
 """All a restricted incident or report shows of where it happened outside the CRSV focal point:
 admin-2 at finest, no point, no place name (R36)."""
@@ -109,7 +109,7 @@ def incident_scope(viewer: Viewer, *, aggregate: bool = False) -> list[ColumnEle
     if viewer.countries:
         conditions.append(Incident.country.in_(sorted(viewer.countries)))
     if may(viewer, VERIFIED_ONLY) and not aggregate:
-        conditions.append(Incident.status.in_(VERIFIED_STATES))
+        conditions.append(VERIFIED)
     if may(viewer, OWN_NETWORKS):
         theirs = aliased(Report)  # the outer query may select reports too: correlate on the incident only
         mine = select(theirs.id).where(

@@ -24,7 +24,7 @@ from sqlalchemy import Date, Select, cast, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from alerts.accounts.policy import PROTECTION, VERIFIED_STATES, incident_scope, require
+from alerts.accounts.policy import PROTECTION, incident_scope, require
 from alerts.audit.trail import record_event
 from alerts.errors import InvalidValue
 from alerts.hotspots.rules import CELL_KINDS, Disclosure, HotspotRules
@@ -32,6 +32,7 @@ from alerts.incidents.review import MAX_ID
 from alerts.messages import Viewer
 from alerts.models import Incident, Report
 from alerts.ports import MapLayers
+from alerts.queries import REAL_INCIDENTS, UNMERGED, VERIFIED
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import PRIORITIES
 from geo import hotspots
@@ -134,11 +135,11 @@ class ExportRecord:
 
 def _verified(viewer: Viewer, request: HotspotRequest) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [
-        Incident.merged_into_id.is_(None),
-        Incident.status.in_(VERIFIED_STATES),
+        UNMERGED,
+        VERIFIED,
         Incident.first_reported_at >= request.since,
         Incident.first_reported_at < request.until,
-        Incident.training.is_(False),
+        REAL_INCIDENTS,
     ]
     conditions.extend(incident_scope(viewer))
     if request.categories:

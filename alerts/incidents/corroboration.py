@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from alerts.accounts.policy import VERIFIED_STATES
 from alerts.audit.trail import record_event
 from alerts.errors import InvalidValue, UnknownIncident
 from alerts.incidents.clustering import ClusterRules, Sighting, duplicate_candidates
@@ -31,9 +30,10 @@ from alerts.incidents.credibility import (
     text_fingerprint,
 )
 from alerts.models import DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, utcnow
+from alerts.queries import REAL_REPORTS, UNMERGED
 from alerts.triage.taxonomy import FALLBACK
 from alerts.unit_of_work import UnitOfWork
-from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, PRIORITIES, REVIEWED_STATES
+from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, PRIORITIES, REVIEWED_STATES, VERIFIED_STATES
 
 KM_PER_DEGREE = 111.0
 """Of latitude, and of longitude at the equator: the box only has to hold the true circle."""
@@ -69,7 +69,7 @@ def _nearby(session: Session, incident: Incident, new: Sighting, rules: ClusterR
     common = select(Incident).where(
         Incident.id != incident.id,
         Incident.status.in_(OPEN_STATES),
-        Incident.merged_into_id.is_(None),
+        UNMERGED,
         Incident.training.is_(incident.training),
         Incident.category.in_(rules.compatible_with(incident.category)),
         Incident.first_reported_at.between(new.at - window, new.at + window),
@@ -346,7 +346,7 @@ def refresh_reliability(
         outcomes = session.execute(
             select(Incident.status, Incident.credibility, Incident.external_check)
             .join(Report, Report.incident_id == Incident.id)
-            .where(Report.reporter_key == key, Report.training.is_(False))
+            .where(Report.reporter_key == key, REAL_REPORTS)
             .where(Incident.status.in_(REVIEWED_STATES))
         ).all()
         contradicted = sum(1 for s, _, check in outcomes if s == "rejected" or check == "contradicted")

@@ -21,6 +21,7 @@ from alerts.audit.trail import record_event
 from alerts.errors import UnknownIncident
 from alerts.incidents.routing import AlertFacts, Routing, alert_text
 from alerts.models import Incident, StaffNotification, utcnow
+from alerts.queries import REAL_INCIDENTS, UNMERGED
 from alerts.triage.priority import escalate, review_deadline
 from alerts.triage.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
@@ -43,8 +44,8 @@ def escalate_overdue(
             select(Incident)
             .where(
                 Incident.status.in_(AWAITING_REVIEW),
-                Incident.merged_into_id.is_(None),
-                Incident.training.is_(False),
+                UNMERGED,
+                REAL_INCIDENTS,
                 Incident.deadline_at < now,
             )
             .order_by(Incident.deadline_at)
@@ -92,7 +93,7 @@ def stale_incidents(
             select(Incident)
             .where(
                 Incident.status.in_(AWAITING_REVIEW),
-                Incident.merged_into_id.is_(None),
+                UNMERGED,
                 Incident.training.is_(include_training),
                 (Incident.escalation_level > 0) | (Incident.deadline_at < now),
                 *scope,

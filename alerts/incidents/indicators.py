@@ -22,6 +22,7 @@ from alerts.accounts.policy import INDICATORS, OWN_NETWORKS, PROTECTION, RESTRIC
 from alerts.errors import InvalidValue, NotPermitted
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, Incident, Network, Report
+from alerts.queries import REAL_INCIDENTS, REAL_REPORTS, UNMERGED, VERIFIED
 from alerts.unit_of_work import UnitOfWork
 
 SMALL_COUNT = 3
@@ -105,8 +106,8 @@ def indicators(
         query = select(Incident).where(
             Incident.first_reported_at >= since,
             Incident.first_reported_at < until,
-            Incident.training.is_(False),
-            Incident.merged_into_id.is_(None),
+            REAL_INCIDENTS,
+            UNMERGED,
         )
         incidents = list(uow.session.scalars(scoped(query, viewer, aggregate=True)))
         networks = _networks(uow, [i.id for i in incidents])
@@ -177,7 +178,7 @@ def network_feedback(
                 Report.network_id == network_id,
                 Report.received_at >= since,
                 Report.received_at < until,
-                Report.training.is_(False),
+                REAL_REPORTS,
             )
         ).all()
         name = network.name
@@ -203,11 +204,11 @@ def protection_summary(
     require(viewer, PROTECTION, "read protection summaries")
     with uow:
         query = select(Incident.areas, Incident.country, Incident.category, Incident.restricted).where(
-            Incident.status.in_(("verified", *ADDRESSED)),
+            VERIFIED,
             Incident.first_reported_at >= since,
             Incident.first_reported_at < until,
-            Incident.training.is_(False),
-            Incident.merged_into_id.is_(None),
+            REAL_INCIDENTS,
+            UNMERGED,
         )
         rows = uow.session.execute(scoped(query, viewer)).all()
     counts: Counter[tuple[str, str]] = Counter()

@@ -21,7 +21,6 @@ from alerts.accounts.policy import (
     RESTRICTED,
     REVIEW,
     VERIFIED_FEED,
-    VERIFIED_STATES,
     incident_scope,
     may,
     may_read_narrative,
@@ -51,6 +50,7 @@ from alerts.incidents.reports import report_view
 from alerts.incidents.workflow import TRANSITIONS, check_transition
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, User
+from alerts.queries import REAL_INCIDENTS, UNMERGED, VERIFIED
 from alerts.triage.priority import review_deadline
 from alerts.triage.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
@@ -119,8 +119,8 @@ def list_queue(
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
     query = select(Incident).where(
-        Incident.merged_into_id.is_(None),
-        Incident.training.is_(False),
+        UNMERGED,
+        REAL_INCIDENTS,
         Incident.status.in_([filters.status] if filters.status else OPEN_STATES),
         Incident.queue == filters.queue,
     )
@@ -255,7 +255,7 @@ def _suggestions(uow: UnitOfWork, incident_id: int, viewer: Viewer) -> list[dict
                 DuplicateSuggestion.candidate_id == incident_id,
             ),
             DuplicateSuggestion.status == "open",
-            Incident.merged_into_id.is_(None),
+            UNMERGED,
             *incident_scope(viewer),
         )
     )
@@ -562,9 +562,9 @@ def list_verified(
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
     query = select(Incident).where(
         Incident.id > since_id,
-        Incident.status.in_(VERIFIED_STATES),
-        Incident.merged_into_id.is_(None),
-        Incident.training.is_(False),
+        VERIFIED,
+        UNMERGED,
+        REAL_INCIDENTS,
         Incident.queue == "triage",  # election-process issues never go to the JOC (R17)
     )
     with uow:

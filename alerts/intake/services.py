@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from alerts.errors import UnknownInboundMessage, UnknownIncident
 from alerts.incidents.corroboration import refresh_credibility
+from alerts.intake.placement import Placement, place_report
 from alerts.messages import InboundReceipt, RecordInbound
 from alerts.models import (
     BodyNumber,
@@ -45,10 +46,6 @@ logger = logging.getLogger(__name__)
 REF_ALPHABET = "ACDEFGHJKLMNPQRTUVWXY34679"
 """Receipt codes avoid letters and digits that are confused on a small screen (0/O, 1/I, 5/S…)."""
 REF_LENGTH = 5
-PLACE_CANDIDATES = 5
-"""How many candidate places an unresolved report keeps for the reviewer."""
-TOWN_KINDS = frozenset({"town", "city"})
-"""Gazetteer kinds where duplicates are sought within the (shorter) town distance (§4.3)."""
 MISSED_CALL_PRIORITY = "P2"
 """A missed call from a monitor asks for a call back: reviewed within two hours (DOMAIN.md §4.1)."""
 
@@ -233,17 +230,34 @@ def read_message(
     return Reading(category, priority, text, place_query, flags, queue)
 
 
-def area_fields(
-    pcodes: dict[str, str], names: dict[str, str], sector: str | None, special: tuple[str, ...] = ()
-) -> dict[str, str]:
-    """Flat, export-ready area fields: adm1_pcode, adm1_name, …, sector, special (R40, R45)."""
-    fields = {f"{level}_pcode": code for level, code in pcodes.items()}
-    fields |= {f"{level}_name": name for level, name in names.items()}
-    if sector:
-        fields["sector"] = sector
-    if special:
-        fields["special_area"] = "; ".join(special)
-    return fields
+@dataclass(frozen=True, slots=True)
+class _Sender:
+    """Who sent a message, as far as intake knows: her reporter row and her network, if any."""
+
+    reporter: Reporter | None
+    network: Network | None
+
+    @property
+    def registered(self) -> bool:
+        return bool(self.reporter and self.reporter.registered)
+
+    @property
+    def country(self) -> str | None:
+        return self.network.country if self.network else None
+
+    @property
+    def home_area(self) -> str | None:
+        return self.reporter.home_area_name if self.reporter else None
+
+    @property
+    def network_area(self) -> str | None:
+        return self.network.area_name if self.network else None
+
+
+def _sender(session: Session, message: InboundMessage) -> _Sender:
+    reporter = session.get(Reporter, message.reporter_key) if message.reporter_key else None
+    network = session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
+    return _Sender(reporter, network)
 
 
 def process_inbound(
@@ -267,107 +281,46 @@ def process_inbound(
         if done is not None:
             return done
 
-        reporter = uow.session.get(Reporter, message.reporter_key) if message.reporter_key else None
-        network = uow.session.get(Network, reporter.network_id) if reporter and reporter.network_id else None
+        sender = _sender(uow.session, message)
         reading = read_message(
             message.content,
             taxonomy=taxonomy,
             classifier=classifier,
             channel=message.channel,
             received_at=message.received_at,
-            country=network.country if network else None,
+            country=sender.country,
         )
-        if reading.flags.get("callback_needed") and not (reporter and reporter.registered):
+        missed_call = bool(reading.flags.get("callback_needed"))
+        if missed_call and not sender.registered:
             message.status, message.error = (
                 "review",
                 "missed call from a number that is not a registered monitor",
             )
             uow.commit()
             return None
-        country = network.country if network else None
-        lon, lat = message.content.get("lon"), message.content.get("lat")
-        precision = 1 if lon is not None and lat is not None else None
-        place_name: str | None = None
-        in_town = False
-        areas: dict[str, str] = {}
         flags = validate_flags(reading.flags)  # closed value sets (R4), before anything is stored
-        if not (reporter and reporter.registered):
+        if not sender.registered:
             flags["unregistered_sender"] = True  # accepted all the same (R10); reviewers weigh it
-        home_area = reporter.home_area_name if reporter else None
-        # A missed call has no words: her home area is where to look first.
-        query = reading.place_query or (home_area or "" if reading.flags.get("callback_needed") else "")
-        network_area = network.area_name if network else None
-        if (
-            precision is None
-            and query
-            and (place := geocoder.geocode(query, country, home_area=home_area, network_area=network_area))
-        ):
-            lon, lat, place_name, country = place.lon, place.lat, place.name, place.country
-            precision = place.precision if reading.place_query else 2  # a home area is not the scene
-            flags["geocode_confidence"] = place.confidence
-            in_town = place.kind in TOWN_KINDS
-            areas = area_fields(place.pcodes, place.names, place.sector)
-        elif precision is None and query:
-            # Nothing trusted enough: the report stays in the queue with the places a reviewer can pick.
-            flags["place_unresolved"] = True
-            flags["place_candidates"] = [
-                {"place": c.name, "lon": c.lon, "lat": c.lat, "country": c.country}
-                for c in geocoder.candidates(query, country, home_area=home_area)[:PLACE_CANDIDATES]
-            ]
-        elif precision == 1 and lon is not None and lat is not None and (found := geocoder.locate(lon, lat)):
-            areas = area_fields(found.pcodes, found.names, found.sector, found.special_areas)  # a pin
-
-        cells = h3_cells(lon, lat) if lon is not None and lat is not None else {}
-        incident = Incident(
-            category=reading.category.code,
-            restricted=reading.category.restricted,
-            status="received",
-            priority=reading.priority,
-            country=country,
-            place_name=place_name,
-            areas=areas,
-            in_town=in_town,
-            queue=reading.queue,
-            lon=lon,
-            lat=lat,
-            precision=precision,
-            h3_r5=cells.get(5),
-            h3_r6=cells.get(6),
-            h3_r7=cells.get(7),
-            first_reported_at=message.received_at,
-            deadline_at=review_deadline(reading.priority, message.received_at),
-            training=message.training,
+        placement = place_report(
+            message.content,
+            reading.place_query,
+            missed_call=missed_call,
+            country=sender.country,
+            home_area=sender.home_area,
+            network_area=sender.network_area,
+            places=geocoder,
         )
+        incident = _new_incident(message, reading, placement)
         uow.session.add(incident)
         uow.session.flush()
-        report = Report(
-            ref=_free_ref(uow.session, message.content.get("ref")),
-            inbound_message_id=message.id,
-            reporter_key=message.reporter_key,
-            network_id=reporter.network_id if reporter else None,
-            incident_id=incident.id,
-            origin_incident_id=incident.id,
-            channel=message.channel,
-            received_at=message.received_at,
-            category=reading.category.code,
-            text=reading.text,
-            language=reporter.language if reporter else None,
-            place_name=place_name,
-            areas=areas,
-            lon=lon,
-            lat=lat,
-            precision=precision,
-            flags=flags,
-            priority=reading.priority,
-            reliability=reporter.reliability if reporter else "F",
-            training=message.training,
+        ref = _free_ref(uow.session, message.content.get("ref"))
+        report = _new_report(
+            message, sender.reporter, reading, placement, flags | placement.flags, incident, ref
         )
         uow.session.add(report)
-        if reporter is not None:
-            _heard_from(uow.session, reporter, message.received_at, contact_days)
-            if message.channel == "whatsapp":
-                received = message.received_at
-                reporter.last_whatsapp_at = max(reporter.last_whatsapp_at or received, received)
+        if sender.reporter is not None:
+            _heard_from(uow.session, sender.reporter, message.received_at, contact_days)
+            _whatsapp_seen(sender.reporter, message)
         message.status = "processed"
         uow.session.flush()
         refresh_credibility(uow.session, incident)  # a single report: 3, or 6 without enough detail
@@ -377,6 +330,66 @@ def process_inbound(
         "inbound %s became report %s (%s, %s)", inbound_id, report_id, reading.category.code, reading.priority
     )
     return report_id
+
+
+def _new_incident(message: InboundMessage, reading: Reading, placement: Placement) -> Incident:
+    """The incident a new report starts, until clustering finds it another (R5)."""
+    lon, lat = placement.lon, placement.lat
+    cells = h3_cells(lon, lat) if lon is not None and lat is not None else {}
+    return Incident(
+        category=reading.category.code,
+        restricted=reading.category.restricted,
+        status="received",
+        priority=reading.priority,
+        country=placement.country,
+        place_name=placement.place_name,
+        areas=placement.areas,
+        in_town=placement.in_town,
+        queue=reading.queue,
+        lon=lon,
+        lat=lat,
+        precision=placement.precision,
+        h3_r5=cells.get(5),
+        h3_r6=cells.get(6),
+        h3_r7=cells.get(7),
+        first_reported_at=message.received_at,
+        deadline_at=review_deadline(reading.priority, message.received_at),
+        training=message.training,
+    )
+
+
+def _new_report(
+    message: InboundMessage,
+    reporter: Reporter | None,
+    reading: Reading,
+    placement: Placement,
+    flags: dict[str, Any],
+    incident: Incident,
+    ref: str,
+) -> Report:
+    """The report of one message, in the incident triage made for it (``origin_incident_id``)."""
+    return Report(
+        ref=ref,
+        inbound_message_id=message.id,
+        reporter_key=message.reporter_key,
+        network_id=reporter.network_id if reporter else None,
+        incident_id=incident.id,
+        origin_incident_id=incident.id,
+        channel=message.channel,
+        received_at=message.received_at,
+        category=reading.category.code,
+        text=reading.text,
+        language=reporter.language if reporter else None,
+        place_name=placement.place_name,
+        areas=placement.areas,
+        lon=placement.lon,
+        lat=placement.lat,
+        precision=placement.precision,
+        flags=flags,
+        priority=reading.priority,
+        reliability=reporter.reliability if reporter else "F",
+        training=message.training,
+    )
 
 
 def _heard_from(session: Session, reporter: Reporter, received: datetime, contact_days: int) -> None:
@@ -389,6 +402,13 @@ def _heard_from(session: Session, reporter: Reporter, received: datetime, contac
         .where(ContactVaultEntry.reporter_key == reporter.key, ContactVaultEntry.expires_at < horizon)
         .values(expires_at=horizon)
     )
+
+
+def _whatsapp_seen(reporter: Reporter, message: InboundMessage) -> None:
+    """A WhatsApp message opens the 24-hour window for a free-form reply (CHANNELS.md §6.3)."""
+    if message.channel == "whatsapp":
+        received = message.received_at
+        reporter.last_whatsapp_at = max(reporter.last_whatsapp_at or received, received)
 
 
 def close_without_report(inbound_id: int, *, uow: UnitOfWork, contact_days: int = VAULT_DAYS) -> str | None:

@@ -26,6 +26,7 @@ from alerts.audit.trail import record_event
 from alerts.errors import AlertsError, InvalidValue, NotPermitted
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, ContactVaultEntry, Network, Report, Reporter
+from alerts.queries import REAL_REPORTS
 from alerts.reporters.vault import Vault
 from alerts.unit_of_work import UnitOfWork
 
@@ -161,7 +162,7 @@ def _activity(uow: UnitOfWork, keys: list[str]) -> dict[str, tuple[int, datetime
     missed = Report.flags["callback_needed"].as_boolean()
     rows = uow.session.execute(
         select(Report.reporter_key, func.count(), func.max(case((missed, Report.received_at))))
-        .where(Report.reporter_key.in_(keys), Report.training.is_(False))
+        .where(Report.reporter_key.in_(keys), REAL_REPORTS)
         .group_by(Report.reporter_key)
     )
     return {key: (count, beep) for key, count, beep in rows if key is not None}

@@ -93,7 +93,7 @@ def geo_import(paths: tuple[Path, ...], kind: LayerChoice) -> None:
 @with_appcontext
 def geo_locate(text: str, country: str | None, home_area: str | None) -> None:
     """Geocode one text with the deployment's layers (what triage would do), as JSON."""
-    place = current_services().geocoder.geocode(text, country, home_area=home_area)
+    place = current_services().geocoder.resolve(text, country, home_area=home_area).result
     if place is None:
         raise click.ClickException("no place found with enough confidence")
     fields = ("name", "country", "lon", "lat", "precision", "confidence", "pcodes", "names", "sector")

@@ -79,7 +79,7 @@ def _store(services: Services, entries: list[dict[str, Any]], count: int, days: 
 
 
 def _run(services: Services, inbound_ids: list[int]) -> float:
-    services.geocoder.geocode("Juba", "SS")  # load the gazetteer before the clock starts
+    services.geocoder.resolve("Juba", "SS")  # load the gazetteer before the clock starts
     start = time.perf_counter()
     for inbound_id in inbound_ids:
         report_id = process_inbound(

@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import insert
 
 from alerts.hotspots.products import HotspotRequest, build_product
-from alerts.intake.services import area_fields
+from alerts.intake.placement import area_fields
 from alerts.messages import Viewer
 from alerts.models import Incident
 from app.bootstrap import LazyGeocoder, Services

@@ -19,7 +19,7 @@ from alerts.messages import RecordInbound, Viewer
 from alerts.models import AuditEvent, InboundMessage, Incident, Report, Reporter, utcnow
 from alerts.triage.classify import Classification
 from app.bootstrap import Services
-from geo.geocoder import Candidate
+from geo.geocoder import Candidate, Resolution
 from tests.factories import add_reporter, inbound, random_sid, report
 
 pytestmark = pytest.mark.integration
@@ -91,13 +91,13 @@ class TestProcessInbound:
         class Undecided:
             """Two villages called Majok, and nothing in the text to choose between them."""
 
-            def geocode(self, text: str, country: str | None, **_: str | None) -> None:
-                return None
-
-            def candidates(self, text: str, country: str | None, **_: str | None) -> tuple[Candidate, ...]:
-                return tuple(
-                    Candidate("Majok", "SS", lon, 8.5, "village", 1.0, "majok", "exact")
-                    for lon in (27.1, 28.9)
+            def resolve(self, text: str, country: str | None, **_: str | None) -> Resolution:
+                return Resolution(
+                    None,
+                    tuple(
+                        Candidate("Majok", "SS", lon, 8.5, "village", 1.0, "majok", "exact")
+                        for lon in (27.1, 28.9)
+                    ),
                 )
 
             def locate(self, lon: float, lat: float) -> None:
