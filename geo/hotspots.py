@@ -32,6 +32,8 @@ from geo.lattices import (
     h3_lattice,
     h3_rollup,
 )
+from geo.patrol_map.labels import labels
+from geo.patrol_map.wording import Method, Phrase, format_method
 from geo.products import CELL_COLUMNS, GI_BINS, HOTSPOT_CLASSES
 from geo.types import AreaAssignment
 
@@ -50,6 +52,7 @@ __all__ = [
     "h3_lattice",
     "h3_rollup",
     "hotspot_cells",
+    "method_phrases",
     "method_text",
     "suppress",
     "tally",
@@ -476,7 +479,16 @@ def density_surface(
     )
 
 
+def method_phrases(permutations: int, seed: int) -> Method:
+    """How the classes were found, for ``ProductInfo.method_parts``."""
+    inference = (
+        (Phrase("permutations", str(permutations)), ", ", Phrase("seed", str(seed)))
+        if permutations
+        else (Phrase("normal"),)
+    )
+    return ("Getis-Ord Gi* (", Phrase("contiguity"), "), ", *inference, ", ", Phrase("fdr"))
+
+
 def method_text(permutations: int, seed: int) -> str:
-    """How the classes were found, for ``ProductInfo.method``."""
-    inference = f"{permutations} permutations, seed {seed}" if permutations else "normal p-values"
-    return f"Getis-Ord Gi* (binary contiguity, star), {inference}, Benjamini–Hochberg FDR"
+    """`method_phrases` in English."""
+    return format_method(method_phrases(permutations, seed), labels("en"))

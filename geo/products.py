@@ -8,13 +8,16 @@ points (R36), and suppressed cells carry no figures (R37).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from copy import deepcopy
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
 import geopandas as gpd
 
 from geo.crs import WGS84
+from geo.patrol_map.labels import labels
+from geo.patrol_map.wording import Lattice, Method, Title, format_lattice, format_method, format_title
 
 CAVEAT = "reported incidents, not prevalence"
 """Stated on every product (R47): counts exist only where networks report."""
@@ -100,17 +103,23 @@ incidents, only in products whose sensitivity allows points. ``date`` is ISO ``Y
 
 @dataclass(frozen=True, slots=True)
 class ProductInfo:
-    """What the product states about itself (R38, R47), repeated in every format's metadata."""
+    """What the product states about itself (R38, R47), repeated in every format's metadata.
 
-    title: str
+    The title, the lattice and the method are held as the engine's parts (`geo.patrol_map.wording`), which
+    the patrol map formats in its language; ``title``, ``cells`` and ``method`` are their English, which
+    every other format states.
+    """
+
+    title_parts: Title | str
+    """The engine's `Title`, or a title written freely (printed as given in every language)."""
     sensitivity: str
     since: datetime
     until: datetime
     """The period [since, until) of first reports."""
     categories: tuple[str, ...]
     """Category codes included (every category when the filter named none)."""
-    cells: str
-    """The lattice, e.g. ``h3 resolution 6``, ``grid 5 km``, ``admin level 2``."""
+    lattice: Lattice | str
+    """The cells (``Lattice("h3", "6")``: ``h3 resolution 6`` in English)."""
     k: int
     """Cells with fewer reports than this are suppressed (R37)."""
     incidents: int
@@ -120,7 +129,7 @@ class ProductInfo:
     """Incidents matching the filter that no cell could hold (no coordinates, or too imprecise)."""
     points_left_out: int = 0
     """Points the classification allows but a product cannot carry (too many): the filter is too wide."""
-    method: str = ""
+    method_parts: Method = ()
     """How the hot and cold cells were found (statistic, weights, permutations, seed, FDR)."""
     filters: dict[str, Any] = field(default_factory=dict)
     generated_at: datetime | None = None
@@ -129,6 +138,19 @@ class ProductInfo:
     def __post_init__(self) -> None:
         if self.sensitivity not in SENSITIVITIES:
             raise ValueError(f"unknown sensitivity {self.sensitivity!r}; one of {', '.join(SENSITIVITIES)}")
+
+    @property
+    def title(self) -> str:
+        return format_title(self.title_parts, _ENGLISH)
+
+    @property
+    def cells(self) -> str:
+        """The lattice, e.g. ``h3 resolution 6``, ``grid 5 km``, ``admin level 2``."""
+        return format_lattice(self.lattice, _ENGLISH)
+
+    @property
+    def method(self) -> str:
+        return format_method(self.method_parts, _ENGLISH)
 
     def period(self) -> str:
         """The period as dates, the last day included: ``2026-10-01 – 2026-10-31``."""
@@ -155,12 +177,14 @@ class ProductInfo:
         ]
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready metadata (datetimes as ISO strings)."""
-        data = asdict(self)
+        """JSON-ready metadata (datetimes as ISO strings; the title, cells and method in English)."""
+        names = (_IN_ENGLISH.get(field.name, field.name) for field in fields(self))
+        data = {name: getattr(self, name) for name in names}
         for key in ("since", "until", "generated_at"):
             value = data[key]
             data[key] = value.isoformat() if value is not None else None
         data["categories"] = list(self.categories)
+        data["filters"] = deepcopy(self.filters)
         data["period"] = self.period()
         return data
 
@@ -184,6 +208,11 @@ class HotspotProduct:
             frame = getattr(self, name)
             if frame is not None and (frame.crs is None or frame.crs != WGS84):
                 raise ValueError(f"{name} must be in {WGS84}, not {frame.crs}")
+
+
+_ENGLISH = labels("en")
+_IN_ENGLISH = {"title_parts": "title", "lattice": "cells", "method_parts": "method"}
+"""The fields held as parts, and the English property the JSON metadata states each as."""
 
 
 def empty_incidents() -> gpd.GeoDataFrame:

@@ -38,6 +38,7 @@ from alerts.vocabulary import PRIORITIES
 from geo import hotspots
 from geo.crs import WGS84, utm_crs
 from geo.exports import FORMATS, write_vector
+from geo.patrol_map.wording import Lattice, Method, Phrase, Title
 from geo.products import INCIDENT_COLUMNS, HotspotProduct, ProductInfo, empty_incidents
 
 MAP_FORMATS = ("png", "pdf")
@@ -187,7 +188,7 @@ class _Lattice:
     weights: Any
     groups: pd.DataFrame
     """The database's counts per cell key and priority (and day) the lattice was built from."""
-    label: str
+    label: Lattice
 
     @property
     def placed(self) -> int:
@@ -216,7 +217,7 @@ def _h3_lattice(
         groups = hotspots.h3_rollup(groups, resolution)
     counts = hotspots.tally(groups, weights=rules.weights)
     frame, weights = hotspots.h3_lattice(counts, resolution)
-    return _Lattice(frame, weights, groups, f"h3 resolution {resolution}")
+    return _Lattice(frame, weights, groups, Lattice("h3", str(resolution)))
 
 
 def _grid_lattice(
@@ -252,7 +253,7 @@ def _grid_lattice(
     groups = points.groupby(keys, as_index=False)["n"].sum()
     counts = hotspots.tally(groups, weights=rules.weights)
     frame, weights = hotspots.grid_lattice(counts, cell_km=cell_km, crs=crs)
-    return _Lattice(frame, weights, groups, f"grid {cell_km:g} km")
+    return _Lattice(frame, weights, groups, Lattice("grid", f"{cell_km:g}"))
 
 
 def _admin_lattice(
@@ -274,7 +275,7 @@ def _admin_lattice(
     groups = groups[known]
     counts = hotspots.tally(groups, weights=rules.weights)
     frame, weights = hotspots.admin_lattice(counts, areas, level=level)
-    return _Lattice(frame, weights, groups, f"admin level {level}")
+    return _Lattice(frame, weights, groups, Lattice("admin", str(level)))
 
 
 def _slices(lattice: _Lattice, request: HotspotRequest, weights: dict[str, float]) -> pd.DataFrame | None:
@@ -397,24 +398,18 @@ def build_product(
     # Incidents in the cells shown only: a total would give a lone suppressed cell's count away.
     shown = int(cells["reports"].sum()) if len(cells) else 0
     info = ProductInfo(
-        title=_title(request, kind),
+        title_parts=_title(request, kind),
         sensitivity=sensitivity,
         since=request.since,
         until=request.until,
         categories=request.categories,
-        cells=lattice.label,
+        lattice=lattice.label,
         k=disclosure.k,
         incidents=shown,
         suppressed_cells=suppressed,
         not_placed=total - lattice.placed,
         points_left_out=left_out,
-        method=hotspots.method_text(rules.permutations, rules.seed)
-        + (
-            f"; emerging trend over {request.slice_days}-day slices (Mann–Kendall)"
-            if request.slice_days
-            else ""
-        )
-        + (f"; weights halve every {request.half_life_days:g} days" if request.half_life_days else ""),
+        method_parts=_method(request, rules),
         filters=request.as_filter(),
         generated_at=now(),
     )
@@ -433,10 +428,15 @@ def build_product(
     )
 
 
-def _title(request: HotspotRequest, kind: str) -> str:
-    where = f" in {request.area}" if request.area else ""
-    what = "Emerging hotspots" if request.slice_days else "Hotspots"
-    return f"{what} of verified incidents{where} ({kind} cells)"
+def _title(request: HotspotRequest, kind: str) -> Title:
+    return Title("emerging" if request.slice_days else "hotspots", kind, request.area or None)
+
+
+def _method(request: HotspotRequest, rules: HotspotRules) -> Method:
+    """Gi* as the rules run it, then the trend and the time decay the request asked for (R43, R44)."""
+    trend = ("; ", Phrase("emerging", str(request.slice_days))) if request.slice_days else ()
+    decay = ("; ", Phrase("half_life", f"{request.half_life_days:g}")) if request.half_life_days else ()
+    return (*hotspots.method_phrases(rules.permutations, rules.seed), *trend, *decay)
 
 
 def export_hotspots(

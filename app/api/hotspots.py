@@ -14,6 +14,7 @@ from app.api.incidents import CONTROL
 from app.auth import current_viewer
 from app.hotspot_params import PARAMETERS, hotspot_request
 from app.web.hotspots import export_file, product_geojson
+from geo.patrol_map import LANGUAGES, PAPERS
 
 bp = Blueprint("hotspots_api", __name__, url_prefix="/api/hotspots")
 MULTIPLE = ("category", "priority")
@@ -55,9 +56,6 @@ def export(format: str) -> Response:
     if format not in EXPORT_FORMATS:
         raise InvalidValue(f"format must be one of {', '.join(EXPORT_FORMATS)}")
     hotspots = _checked_request((*PARAMETERS, "paper", "language"))
-    # Imported here: geo.patrol_map loads matplotlib, which only exports need, not every web process.
-    from geo.patrol_map import LANGUAGES, PAPERS
-
     paper, language = request.args.get("paper", "A4"), request.args.get("language", viewer.language)
     if paper not in PAPERS:
         raise InvalidValue(f"paper must be one of {', '.join(PAPERS)}")

@@ -16,6 +16,7 @@ from app.hotspot_params import hotspot_request
 from app.web.access import current_viewer, requires_roles
 from app.web.language import select_language
 from geo.exports import export_format, write_vector
+from geo.patrol_map import LANGUAGES, PAPERS
 
 bp = Blueprint("hotspots", __name__, url_prefix="/protection/hotspots")
 
@@ -80,9 +81,6 @@ def preview() -> Response:
 def download(fmt: str) -> Response:
     if fmt not in EXPORT_FORMATS:
         abort(404)
-    # Imported here: geo.patrol_map loads matplotlib, which only exports need, not every web process.
-    from geo.patrol_map import LANGUAGES, PAPERS
-
     paper, language = request.args.get("paper", "A4"), request.args.get("language") or select_language()
     if paper not in PAPERS:
         abort(400, f"paper: one of {', '.join(PAPERS)}")

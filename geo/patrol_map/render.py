@@ -19,20 +19,9 @@ from pyproj import CRS
 from geo.patrol_map.drawer import MapDrawer
 from geo.patrol_map.frames import texts
 from geo.patrol_map.page import MAP_BOX, Page, legend_entries
-from geo.patrol_map.scale import MM_PER_INCH
+from geo.patrol_map.scale import FORMATS, MAX_DPI, MIN_DPI, PAPER
 from geo.patrol_map.statement import statement
 from geo.products import HOTSPOT_CLASSES, HotspotProduct
-
-PAPER: dict[str, tuple[float, float]] = {
-    "A4": (297 / MM_PER_INCH, 210 / MM_PER_INCH),
-    "A3": (420 / MM_PER_INCH, 297 / MM_PER_INCH),
-}
-"""Landscape paper sizes in inches (A4 11.69 × 8.27, A3 16.54 × 11.69): 842 × 595 pt for A4."""
-PAPERS = tuple(PAPER)
-"""The paper names accepted (``A4``, ``A3``)."""
-
-FORMATS = ("png", "pdf")
-MIN_DPI, MAX_DPI = 50, 600
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The map's frame in metres, and the scale bar, representative fraction and north arrow drawn from it.
+"""The paper sizes, the map's frame in metres, and the scale bar, representative fraction and north
+arrow drawn from it.
 
 The map is drawn in the UTM zone of the data's centre so that the scale bar is true.
 """
@@ -13,6 +14,16 @@ from pyproj import CRS, Transformer
 from geo.crs import WGS84
 
 MM_PER_INCH = 25.4
+PAPER: dict[str, tuple[float, float]] = {
+    "A4": (297 / MM_PER_INCH, 210 / MM_PER_INCH),
+    "A3": (420 / MM_PER_INCH, 297 / MM_PER_INCH),
+}
+"""Landscape paper sizes in inches (A4 11.69 × 8.27, A3 16.54 × 11.69): 842 × 595 pt for A4."""
+PAPERS = tuple(PAPER)
+"""The paper names accepted (``A4``, ``A3``)."""
+
+FORMATS = ("png", "pdf")
+MIN_DPI, MAX_DPI = 50, 600
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """A `Description` in one language: the title, the statement lines (R47) and the file's metadata (R38).
 
-The marking stays in English and category codes stay codes; the parts the engine wrote are formatted
-with the language's texts, and what it did not write is printed as given. In English the statement is
-exactly ``ProductInfo.lines()``.
+The marking stays in English and category codes stay codes; the parts the engine stated are formatted
+with the language's texts (`geo.patrol_map.wording`), and what it did not state in parts is printed as
+given. In English the statement is exactly ``ProductInfo.lines()``.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from geo.patrol_map.description import Description, Phrase, Title, describe, read_title
+from geo.patrol_map.description import Description, describe
 from geo.patrol_map.labels import Labels, labels
+from geo.patrol_map.wording import Title, format_lattice, format_method, format_title
 from geo.products import ProductInfo
 
 
@@ -23,7 +24,7 @@ class Statement:
     words: Labels
 
     def title(self) -> str:
-        return title_text(self.description.title, self.words)
+        return format_title(self.description.title, self.words)
 
     def period(self) -> str:
         """The first and the last day included, ISO dates."""
@@ -31,21 +32,11 @@ class Statement:
         return self.words.text("statement.range", since=first.isoformat(), until=last.isoformat())
 
     def lattice(self) -> str:
-        lattice = self.description.lattice
-        if isinstance(lattice, str):
-            return lattice
-        return self.words.text(f"lattices.{lattice.kind}", number=self.words.decimal(lattice.number))
+        return format_lattice(self.description.lattice, self.words)
 
     def method(self) -> str:
         """The method's phrases in the language, the text between them as given but for its separators."""
-        words = self.words
-        text = "".join(
-            part if isinstance(part, str) else _phrase(part, words) for part in self.description.method
-        )
-        if words.language == "en":
-            return text
-        text = text.replace("; ", words.table["clause_separator"])
-        return text.replace(", ", words.table["list_separator"])
+        return format_method(self.description.method, self.words)
 
     def caveat(self) -> str:
         caveat = self.description.caveat
@@ -131,24 +122,11 @@ def png_metadata(info: ProductInfo, language: str = "en") -> dict[str, str]:
     return statement(info, language).png_metadata()
 
 
-def localized_title(title: str, language: str = "en") -> str:
-    """A title the hotspot engine wrote (`en.titles`), in ``language``; any other title as given.
+def localized_title(title: Title | str, language: str = "en") -> str:
+    """A title the hotspot engine stated (`Title`), in ``language``; a title written freely as given.
 
-    ``Emerging hotspots of verified incidents in CF43 (admin cells)`` becomes ``Points chauds émergents
-    des incidents vérifiés dans CF43 (mailles administratives)``: the area is a name or a P-code and stays
-    as it is. A title an analyst or a test wrote freely is not guessed at.
+    ``Title("emerging", "admin", "CF43")`` is ``Emerging hotspots of verified incidents in CF43 (admin
+    cells)`` in English and ``Points chauds émergents des incidents vérifiés dans CF43 (mailles
+    administratives)`` in French: the area is a name or a P-code and stays as it is.
     """
-    return title_text(read_title(title), labels(language))
-
-
-def title_text(title: Title | str, words: Labels) -> str:
-    if isinstance(title, str):
-        return title
-    lattice = words.table["lattice_kinds"][title.lattice]
-    return words.text(f"titles.{title.key}", lattice=lattice, area=title.area)
-
-
-def _phrase(phrase: Phrase, words: Labels) -> str:
-    if phrase.number is None:
-        return words.text(f"method.{phrase.key}")
-    return words.text(f"method.{phrase.key}", number=words.decimal(phrase.number))
+    return format_title(title, labels(language))

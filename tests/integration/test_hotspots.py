@@ -22,6 +22,8 @@ from alerts.messages import Viewer
 from alerts.models import AuditEvent, Incident, utcnow
 from app.bootstrap import Services
 from geo.crs import WGS84
+from geo.hotspots import method_phrases
+from geo.patrol_map import Lattice, Phrase, Title
 from geo.types import AreaAssignment
 from tests.factories import NARRATIVE, add_reporter, report, verified_incident
 
@@ -223,6 +225,22 @@ def test_admin_cells_count_per_pcode_with_contiguity(services: Services) -> None
     assert counts["CF903"] == 0
     assert product.info.not_placed == 2
     assert product.info.cells == "admin level 2"
+
+
+def test_the_engine_states_title_cells_and_method_in_parts(services: Services) -> None:
+    """The parts each language formats (D28); nothing reads the English back."""
+    request = _request(cells="grid", cell_km=2.5, slice_days=6, half_life_days=45.5, area="CF901")
+    info = _build(services, request).info
+    assert info.title_parts == Title("emerging", "grid", "CF901")
+    assert info.lattice == Lattice("grid", "2.5")
+    assert info.method_parts == (
+        *method_phrases(199, services.hotspot_rules.seed),
+        "; ",
+        Phrase("emerging", "6"),
+        "; ",
+        Phrase("half_life", "45.5"),
+    )
+    assert info.title == "Emerging hotspots of verified incidents in CF901 (grid cells)"
 
 
 def test_grid_cells_are_metric_squares(services: Services) -> None:

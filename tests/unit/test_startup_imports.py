@@ -1,4 +1,5 @@
-"""A web process starts without the libraries that only map exports or only the tests need."""
+"""A web process and the `dalili` command start without the libraries that only map exports or only the
+tests need."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 pytestmark = pytest.mark.unit
 
 REPOSITORY = Path(__file__).resolve().parents[2]
+HEAVY = '{"matplotlib", "esda", "libpysal", "sklearn"}'
 
-PROBE = """
+PROBE = f"""
 import sys
 from pathlib import Path
 
@@ -22,16 +24,36 @@ from app import create_app
 from tests.conftest import make_settings
 
 create_app(make_settings(Path(sys.argv[1])))
-loaded = {m.split(".")[0] for m in sys.modules}
-print(" ".join(sorted(loaded & {"matplotlib", "esda", "libpysal", "sklearn"})))
+loaded = {{m.split(".")[0] for m in sys.modules}}
+print(" ".join(sorted(loaded & {HEAVY})))
+"""
+
+CLI_PROBE = f"""
+import sys
+
+import app.cli
+
+loaded = {{m.split(".")[0] for m in sys.modules}}
+print(" ".join(sorted(loaded & {HEAVY})))
 """
 
 
-def test_the_web_app_starts_without_matplotlib_or_the_reference_statistics(tmp_path: Path) -> None:
+def _probe(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     # A fresh interpreter: this one has long imported whatever other tests needed.
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
-    probe = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path)], cwd=REPOSITORY, env=env, capture_output=True, text=True
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=REPOSITORY, env=env, capture_output=True, text=True
     )
+
+
+def test_the_web_app_starts_without_matplotlib_or_the_reference_statistics(tmp_path: Path) -> None:
+    probe = _probe(PROBE, str(tmp_path))
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.split() == []
+
+
+def test_the_dalili_command_loads_without_matplotlib_or_the_reference_statistics() -> None:
+    """`dalili` (``app.cli:main``) registers every command group, the hotspot exports' among them."""
+    probe = _probe(CLI_PROBE)
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.split() == []

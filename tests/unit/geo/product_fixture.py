@@ -14,6 +14,7 @@ import pandas as pd
 from shapely.geometry import MultiPolygon, Point, box
 
 from geo.crs import WGS84
+from geo.patrol_map.wording import Lattice, Phrase
 from geo.products import CELL_COLUMNS, GI_BINS, INCIDENT_COLUMNS, HotspotProduct, ProductInfo, empty_incidents
 
 ORIGIN = (29.80, 9.20)
@@ -123,16 +124,23 @@ def make_incidents() -> gpd.GeoDataFrame:
 
 def make_info(**overrides: Any) -> ProductInfo:
     values: dict[str, Any] = {
-        "title": "Hotspots – Unity, October 2026",
+        "title_parts": "Hotspots – Unity, October 2026",
         "sensitivity": "UN RESTRICTED",
         "since": datetime(2026, 10, 1, tzinfo=UTC),
         "until": datetime(2026, 11, 1, tzinfo=UTC),
         "categories": ("ATK", "ABD", "INT"),
-        "cells": "grid 5 km",
+        "lattice": Lattice("grid", "5"),
         "k": 3,
         "incidents": 41,
         "suppressed_cells": 1,
-        "method": "Gi* binary distance band 10 km, 999 permutations, seed 42, FDR 0.05",
+        # Not the engine's method: phrases it states and text it does not, as a product may hold.
+        "method_parts": (
+            "Gi* binary distance band 10 km, ",
+            Phrase("permutations", "999"),
+            ", ",
+            Phrase("seed", "42"),
+            ", FDR 0.05",
+        ),
         "generated_at": datetime(2026, 11, 2, 8, 0, tzinfo=UTC),
     }
     values.update(overrides)

@@ -25,7 +25,7 @@ from PIL import Image
 from shapely.geometry import Point, box
 
 from geo.crs import WGS84
-from geo.hotspots import method_text
+from geo.hotspots import method_phrases
 from geo.patrol_map import (
     CLASS_STYLES,
     FONT,
@@ -419,7 +419,7 @@ def test_area_labels_are_limited_and_do_not_overlap() -> None:
 
 
 def test_title_with_dollar_signs_is_printed_as_text(tmp_path: Path) -> None:
-    product = make_product(title="Fees of $5 and $10 at the market checkpoint")
+    product = make_product(title_parts="Fees of $5 and $10 at the market checkpoint")
     drawn = build_patrol_map(product)
     assert any(t.get_text() == product.info.title for t in drawn.figure.texts)
     render_patrol_map(product, tmp_path / "map.pdf")
@@ -428,8 +428,13 @@ def test_title_with_dollar_signs_is_printed_as_text(tmp_path: Path) -> None:
 # --- languages: English, French, Arabic --------------------------------------------------------------
 
 ENGINE_TITLE = "Emerging hotspots of verified incidents in CF43 (admin cells)"
+ENGINE_TITLE_PARTS = Title("emerging", "admin", "CF43")
 ENGINE_METHOD = (
-    method_text(999, 42) + "; emerging trend over 30-day slices (Mann–Kendall); weights halve every 45.5 days"
+    *method_phrases(999, 42),
+    "; ",
+    Phrase("emerging", "30"),
+    "; ",
+    Phrase("half_life", "45.5"),
 )
 AR_CAVEAT = "حوادث مُبلَّغ عنها، وليست معدل انتشار"
 
@@ -492,8 +497,13 @@ def test_language_names_are_case_insensitive() -> None:
     [
         {},
         {"not_placed": 4, "points_left_out": 1250, "categories": ()},
-        {"method": "", "caveat": "reports only", "cells": "h3 resolution 6", "title": ENGINE_TITLE},
-        {"method": ENGINE_METHOD, "incidents": 12_345, "k": 5},
+        {
+            "method_parts": (),
+            "caveat": "reports only",
+            "lattice": Lattice("h3", "6"),
+            "title_parts": ENGINE_TITLE_PARTS,
+        },
+        {"method_parts": ENGINE_METHOD, "incidents": 12_345, "k": 5},
     ],
 )
 def test_the_english_statement_is_the_product_statement(overrides: dict[str, Any]) -> None:
@@ -502,7 +512,9 @@ def test_the_english_statement_is_the_product_statement(overrides: dict[str, Any
 
 
 def test_the_french_and_arabic_statements_follow_the_product() -> None:
-    info = make_info(not_placed=4, points_left_out=1250, cells="h3 resolution 6", title=ENGINE_TITLE)
+    info = make_info(
+        not_placed=4, points_left_out=1250, lattice=Lattice("h3", "6"), title_parts=ENGINE_TITLE_PARTS
+    )
     french = statement_lines(info, "fr")
     assert french[0] == "UN RESTRICTED"  # markings are written in English
     assert french[1] == "Points chauds émergents des incidents vérifiés dans CF43 (mailles administratives)"
@@ -525,26 +537,26 @@ def test_the_french_and_arabic_statements_follow_the_product() -> None:
 
 
 def test_engine_titles_are_translated_and_other_titles_printed_as_given() -> None:
-    assert localized_title("Hotspots of verified incidents (h3 cells)", "fr") == (
+    assert localized_title(Title("hotspots", "h3"), "fr") == (
         "Points chauds des incidents vérifiés (mailles H3)"
     )
-    assert localized_title("Hotspots of verified incidents in Ouaka – Bambari (grid cells)", "ar") == (
+    assert localized_title(Title("hotspots", "grid", "Ouaka – Bambari"), "ar") == (
         "النقاط الساخنة للحوادث المتحقق منها في Ouaka – Bambari (خلايا شبكة مربعة)"
     )
-    assert localized_title(ENGINE_TITLE, "en") == ENGINE_TITLE
+    assert localized_title(ENGINE_TITLE_PARTS, "en") == ENGINE_TITLE
     for free in ("Hotspots – Unity, October 2026", "Hotspots of verified incidents (hex cells)"):
         assert localized_title(free, "fr") == free
         assert localized_title(free, "ar") == free
 
 
 def test_method_phrases_are_translated_and_the_rest_kept() -> None:
-    french = statement_lines(make_info(method=ENGINE_METHOD), "fr")[-2]
+    french = statement_lines(make_info(method_parts=ENGINE_METHOD), "fr")[-2]
     assert flat(french) == flat(
         "Méthode\u00a0: Getis-Ord Gi* (contiguïté binaire, maille incluse), 999 permutations, graine 42, "
         "FDR de Benjamini–Hochberg\u202f; tendance émergente sur des tranches de 30 jours (Mann–Kendall)"
         "\u202f; poids réduits de moitié tous les 45,5 jours"
     )
-    arabic = statement_lines(make_info(method=method_text(0, 1)), "ar")[-2]
+    arabic = statement_lines(make_info(method_parts=method_phrases(0, 1)), "ar")[-2]
     assert arabic == (
         "المنهجية: Getis-Ord Gi* (تجاور ثنائي، مع الخلية نفسها)، قيم احتمالية من التوزيع الطبيعي، "
         "تصحيح FDR بطريقة Benjamini–Hochberg"
@@ -555,7 +567,9 @@ def test_method_phrases_are_translated_and_the_rest_kept() -> None:
 
 
 def test_the_engine_english_is_read_once_into_its_parts() -> None:
-    about = describe(make_info(title=ENGINE_TITLE, cells="grid 2.5 km", method=ENGINE_METHOD))
+    about = describe(
+        make_info(title_parts=ENGINE_TITLE_PARTS, lattice=Lattice("grid", "2.5"), method_parts=ENGINE_METHOD)
+    )
     assert about.title == Title("emerging", "admin", "CF43")
     assert about.lattice == Lattice("grid", "2.5")
     assert about.method == (
@@ -572,7 +586,9 @@ def test_the_engine_english_is_read_once_into_its_parts() -> None:
         "; ",
         Phrase("half_life", "45.5"),
     )
-    free = describe(make_info(title="Hotspots – Unity, October 2026", cells="hex cells", method=""))
+    free = describe(
+        make_info(title_parts="Hotspots – Unity, October 2026", lattice="hex cells", method_parts=())
+    )
     assert (free.title, free.lattice, free.method) == ("Hotspots – Unity, October 2026", "hex cells", ())
     assert describe(make_info()).caveat is None  # the standard caveat, said in each language
 
@@ -675,7 +691,7 @@ def test_an_empty_product_says_so_in_the_language(language: str) -> None:
 
 @needs_poppler
 def test_french_pdf_states_everything_in_french(tmp_path: Path) -> None:
-    product = full_product(cells="grid 2.5 km")
+    product = full_product(lattice=Lattice("grid", "2.5"))
     raw = pdf_text(render_patrol_map(product, tmp_path / "map.pdf", language="fr"))
     text = flat(raw)
     assert raw.count("UN RESTRICTED") == 2  # the marking, in English, at the top and at the bottom
@@ -705,7 +721,7 @@ def test_french_pdf_states_everything_in_french(tmp_path: Path) -> None:
 
 @needs_poppler
 def test_french_pdf_metadata_is_french_with_the_english_marking(tmp_path: Path) -> None:
-    product = make_product(title=ENGINE_TITLE)
+    product = make_product(title_parts=ENGINE_TITLE_PARTS)
     info = pdf_info(render_patrol_map(product, tmp_path / "map.pdf", language="fr"))
     title = pdf_field(info, "Title")
     assert title == (
@@ -769,7 +785,7 @@ def test_arabic_pdf_metadata_is_arabic_with_the_english_marking(tmp_path: Path) 
 
 
 def test_arabic_png_text_chunks_are_arabic_with_the_english_classification(tmp_path: Path) -> None:
-    product = make_product(title=ENGINE_TITLE)
+    product = make_product(title_parts=ENGINE_TITLE_PARTS)
     with Image.open(render_patrol_map(product, tmp_path / "map.png", fmt="png", language="ar")) as image:
         chunks = dict(image.text)  # type: ignore[attr-defined]
     assert chunks["Classification"] == "UN RESTRICTED"
@@ -782,7 +798,9 @@ def test_arabic_png_text_chunks_are_arabic_with_the_english_classification(tmp_p
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_language_renders_both_formats_on_both_papers(tmp_path: Path, language: str) -> None:
-    product = full_product(title=ENGINE_TITLE, method=ENGINE_METHOD, not_placed=2, points_left_out=7)
+    product = full_product(
+        title_parts=ENGINE_TITLE_PARTS, method_parts=ENGINE_METHOD, not_placed=2, points_left_out=7
+    )
     for paper in ("A4", "A3"):
         path = render_patrol_map(
             product, tmp_path / "map.png", fmt="png", paper=paper, dpi=50, language=language
