@@ -32,8 +32,7 @@ from geo.lattices import (
     h3_lattice,
     h3_rollup,
 )
-from geo.patrol_map.labels import labels
-from geo.patrol_map.wording import Method, Phrase, format_method
+from geo.patrol_map.wording import Method, Phrase
 from geo.products import CELL_COLUMNS, GI_BINS, HOTSPOT_CLASSES
 from geo.types import AreaAssignment
 
@@ -53,7 +52,6 @@ __all__ = [
     "h3_rollup",
     "hotspot_cells",
     "method_phrases",
-    "method_text",
     "suppress",
     "tally",
     "time_slices",
@@ -487,8 +485,3 @@ def method_phrases(permutations: int, seed: int) -> Method:
         else (Phrase("normal"),)
     )
     return ("Getis-Ord Gi* (", Phrase("contiguity"), "), ", *inference, ", ", Phrase("fdr"))
-
-
-def method_text(permutations: int, seed: int) -> str:
-    """`method_phrases` in English."""
-    return format_method(method_phrases(permutations, seed), labels("en"))

@@ -28,11 +28,13 @@ from geo.hotspots import (
     gi_star,
     grid_lattice,
     hotspot_cells,
-    method_text,
+    method_phrases,
     suppress,
     tally,
     time_slices,
 )
+from geo.patrol_map.labels import labels
+from geo.patrol_map.wording import format_method
 from geo.products import CELL_COLUMNS, GI_BINS, HOTSPOT_CLASSES
 from geo.types import AreaAssignment
 
@@ -412,6 +414,10 @@ def test_density_ignores_points_of_precision_2_and_3() -> None:
     assert (mixed["density"] * area_km2).sum() == pytest.approx(2.0, rel=0.02)  # reports per km²
     peak = mixed.loc[mixed["density"].idxmax(), "geometry"]
     assert peak.distance(shapely.Point(31.51, 4.85)) < 0.03
+
+
+def method_text(permutations: int, seed: int) -> str:
+    return format_method(method_phrases(permutations, seed), labels("en"))
 
 
 def test_method_text_states_statistic_permutations_seed_and_fdr() -> None:
