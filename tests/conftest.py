@@ -8,8 +8,9 @@ set, as `.ci/run` does, and is skipped with that reason otherwise.
 from __future__ import annotations
 
 import os
+import shutil
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from twilio.request_validator import RequestValidator
 
 from alerts.accounts.users import create_api_token, create_user
 from alerts.models import Base
-from app import create_app, migrate
-from app.bootstrap import Services
+from alerts.triage.classify import Classifier
+from alerts.triage.taxonomy import Taxonomy
+from app import bootstrap, create_app, migrate
+from app.bootstrap import LazyGeocoder, Services
+from app.infra.database import make_engine
 from config.settings import Settings
+from geo.loading import layer_files
 
 TEST_DATABASE_URL = os.environ.get("DALILI_TEST_DATABASE_URL", "")
 TEST_REDIS_URL = os.environ.get("DALILI_TEST_REDIS_URL", "")
@@ -96,15 +102,74 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     _empty_postgres(url)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def loaded_once() -> Iterator[None]:
+    """Apps built in one run share what they load from files that do not change during the run: the
+    classifier (its lexicons are most of an app build) per country set, and the geocoder (gazetteer,
+    boundaries and place index, loaded on first use) per layer files, as one process shares them
+    between its requests. Production is unchanged: it builds both once per process."""
+    classifiers: dict[tuple[str | None, frozenset[str]], Classifier] = {}
+    geocoders: dict[tuple[object, ...], LazyGeocoder] = {}
+    build_classifier = bootstrap.build_classifier
+
+    def classifier(country: str | None, taxonomy: Taxonomy, countries: Iterable[str] = ()) -> Classifier:
+        key = (country, frozenset(countries))
+        if key not in classifiers or classifiers[key].taxonomy != taxonomy:
+            classifiers[key] = build_classifier(country, taxonomy, countries)
+        return classifiers[key]
+
+    def geocoder(settings: Settings) -> LazyGeocoder:
+        files = layer_files(Path(path) for path in settings.layers)
+        key = (
+            settings.layers,
+            settings.countries,
+            *((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files),
+        )
+        return geocoders.setdefault(key, LazyGeocoder(settings))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bootstrap, "build_classifier", classifier)
+        patch.setattr(bootstrap, "LazyGeocoder", geocoder)
+        yield
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """A SQLite file at the head migration, made once per session and copied for each test's app."""
+    path = tmp_path_factory.mktemp("template") / "dalili.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    return path
+
+
+def _copy_migrated(template: Path | None, database_url: str) -> bool:
+    """Start a SQLite file not made yet as a copy of the migrated template; True when it did."""
+    url = make_url(database_url)
+    database = url.database
+    if template is None or url.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return False
+    target = Path(str(database))
+    if target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+    return True
+
+
 @pytest.fixture
-def make_app() -> Iterator[Callable[[Settings], Flask]]:
-    """Build extra apps (other settings, same database); their connections close after the test."""
+def make_app(migrated_sqlite: Path | None) -> Iterator[Callable[[Settings], Flask]]:
+    """Build extra apps (other settings, same database); their connections close after the test.
+
+    A new SQLite file starts as a copy of the migrated template; an existing one is upgraded, and
+    with no template (the migrations' own tests) a new one is migrated from empty."""
     apps: list[Flask] = []
 
     def build(settings: Settings) -> Flask:
+        copied = _copy_migrated(migrated_sqlite, settings.database_url)
         app = create_app(settings)
         services: Services = app.extensions["dalili"]
-        if services.engine.dialect.name == "sqlite":
+        if services.engine.dialect.name == "sqlite" and not copied:
             migrate.upgrade(services.engine)
         apps.append(app)
         return app

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tomllib
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,6 @@ EVAL_SET = ROOT / "tests" / "data" / "triage_eval.jsonl"
 TAXONOMY = load_taxonomy()
 ABBREVIATIONS = load_abbreviations()
 LEXICON_FILES = sorted(DEFAULT_LEXICONS.glob("*.toml")) + sorted(DEFAULT_LEXICONS.glob("countries/*.toml"))
-COUNTRIES = ("SS", "CF", "CD", "ML", "SD", "LB")
 LANGUAGES = {"en", "fr", "ar", "pga", "sw", "ln", "sg"}
 EVAL_POLLING = {
     "CD": date(2023, 12, 20),
@@ -51,18 +51,19 @@ CALENDARS = parse_calendars(
 FLOOR = {"macro_f1": 0.96, "sxv_recall": 0.97, "vawe_f1": 0.97, "priority_accuracy": 0.83}
 
 
+@cache
 def _lexicons(country: str | None) -> Lexicons:
+    """Loaded on first use, once per run: importing this module (collection) loads nothing."""
     return load_lexicons(country, taxonomy=TAXONOMY, abbreviations=ABBREVIATIONS)
 
 
-LEXICONS = {c: _lexicons(c) for c in (*COUNTRIES, None)}
 ENTRIES = [json.loads(line) for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def _classify(text: str, country: str | None = "SS", **kwargs: Any) -> Classification:
     return classify(
         text,
-        lexicons=LEXICONS[country],
+        lexicons=_lexicons(country),
         taxonomy=TAXONOMY,
         abbreviations=ABBREVIATIONS,
         country=country,
@@ -70,7 +71,9 @@ def _classify(text: str, country: str | None = "SS", **kwargs: Any) -> Classific
     )
 
 
-def _eval_results() -> list[Classification]:
+@pytest.fixture(scope="session")
+def eval_results() -> list[Classification]:
+    """The classification of every labelled entry, in ENTRIES' order, computed once per run."""
     return [
         _classify(
             e["text"],
@@ -82,9 +85,6 @@ def _eval_results() -> list[Classification]:
         )
         for e in ENTRIES
     ]
-
-
-RESULTS = _eval_results()
 
 
 # R13: lexicons are data, every entry has a taxonomy category (or a known cue) and a source ----------
@@ -116,7 +116,7 @@ def test_every_lexicon_entry_has_a_category_language_and_source(path: Path) -> N
 def test_one_lexicon_file_per_language_each_covering_the_harm_categories() -> None:
     files = {p.stem for p in DEFAULT_LEXICONS.glob("*.toml")}
     assert files == LANGUAGES
-    lexicons = LEXICONS[None]
+    lexicons = _lexicons(None)
     assert set(lexicons.languages) == LANGUAGES
     for language in ("en", "fr", "ar", "pga"):
         covered = {t.key for t in lexicons.terms if t.language == language}
@@ -168,10 +168,10 @@ def test_country_file_restricts_languages_and_adds_entries(tmp_path: Path) -> No
 # R14: evidence for every non-OTH prediction ---------------------------------------------------------
 
 
-def test_every_non_oth_prediction_on_the_eval_set_has_evidence() -> None:
+def test_every_non_oth_prediction_on_the_eval_set_has_evidence(eval_results: list[Classification]) -> None:
     missing = [
         (e["id"], r.category)
-        for e, r in zip(ENTRIES, RESULTS, strict=True)
+        for e, r in zip(ENTRIES, eval_results, strict=True)
         if r.category != "OTH" and not r.evidence.get(r.category)
     ]
     assert missing == []
@@ -304,9 +304,9 @@ def _f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def test_quality_floor_on_the_labelled_set() -> None:
+def test_quality_floor_on_the_labelled_set(eval_results: list[Classification]) -> None:
     gold = [e["expected"]["category"] for e in ENTRIES]
-    pred = [r.category for r in RESULTS]
+    pred = [r.category for r in eval_results]
     scores = {}
     for code in set(gold) | set(pred):
         tp = sum(g == p == code for g, p in zip(gold, pred, strict=True))
@@ -316,13 +316,13 @@ def test_quality_floor_on_the_labelled_set() -> None:
     macro_f1 = statistics.fmean(s[2] for s in scores.values())
     vawe = [
         (e["expected"]["flags"]["vawe"] != "no", r.flags["vawe"] != "no")
-        for e, r in zip(ENTRIES, RESULTS, strict=True)
+        for e, r in zip(ENTRIES, eval_results, strict=True)
     ]
     _, _, vawe_f1 = _f1(
         sum(g and p for g, p in vawe), sum(p and not g for g, p in vawe), sum(g and not p for g, p in vawe)
     )
     priority = statistics.fmean(
-        e["expected"]["priority"] == r.priority for e, r in zip(ENTRIES, RESULTS, strict=True)
+        e["expected"]["priority"] == r.priority for e, r in zip(ENTRIES, eval_results, strict=True)
     )
     reached = {
         "macro_f1": macro_f1,
