@@ -441,9 +441,33 @@ class StaffNotification(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     event: Mapped[str] = mapped_column(String(24))
-    """``new`` on arrival, ``escalation-N`` when it went past its deadline the N-th time."""
+    """``new`` on arrival, ``escalation-P2`` when it went past its deadline and escalated to P2, and
+    so on: one alert per responder and priority level (``escalation-N`` in rows stored before 0011)."""
     responder: Mapped[str] = mapped_column(String(64))
     """The responder's name in the routing configuration (not the address)."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    delivery_id: Mapped[str | None] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+class StaffDigest(Base):
+    """One reminder to one responder listing the incidents still overdue after their last escalation;
+    unique per responder and interval window, so one goes per interval however often the job runs."""
+
+    __tablename__ = "staff_digests"
+    __table_args__ = (
+        UniqueConstraint("responder", "window_start"),
+        CheckConstraint(_one_of("status", NOTIFICATION_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    responder: Mapped[str] = mapped_column(String(64))
+    """The responder's name in the routing configuration (not the address)."""
+    window_start: Mapped[datetime]
+    """Start of the ``DALILI_REMINDER_DIGEST_MINUTES`` window it was planned in."""
+    incident_ids: Mapped[list[int]] = mapped_column(JSONDocument)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     delivery_id: Mapped[str | None] = mapped_column(String(200))
     error: Mapped[str | None] = mapped_column(Text)

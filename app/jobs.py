@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,8 +14,11 @@ from alerts.audit.anchor import read_anchors, unkeyed_through, write_anchor
 from alerts.audit.archive import archive_audit, delete_expired_archives
 from alerts.incidents.corroboration import suggest_duplicates
 from alerts.incidents.escalation import (
+    StaffAlertPlan,
     escalate_overdue,
     load_staff_alert,
+    load_staff_digest,
+    plan_reminder_digests,
     plan_staff_alerts,
     record_staff_alert,
     staff_alerts_waiting_since,
@@ -206,11 +210,24 @@ def corroborate_and_route(report_id: int) -> None:
 
 
 def escalate_overdue_incidents() -> int:
-    """Periodic (app/schedule.py): escalate what went past its deadline and alert about it (R22)."""
-    services = current_services()
-    escalated = escalate_overdue(utcnow(), uow=services.uow())
+    """Periodic (app/schedule.py): escalate what went past its deadline and alert about it (R22),
+    then remind each responder of what stays overdue at P1, in one digest per interval."""
+    services, now = current_services(), utcnow()
+    escalated = escalate_overdue(now, uow=services.uow())
     for incident_id in escalated:
         _alert_staff(services, incident_id, "escalation")
+    if minutes := services.settings.reminder_digest_minutes:
+        digests = plan_reminder_digests(
+            now,
+            uow=services.uow(),
+            routing=services.routing,
+            taxonomy=services.taxonomy,
+            interval=timedelta(minutes=minutes),
+        )
+        for digest_id in digests:
+            services.queues.enqueue(
+                "notify", send_staff_digest, digest_id, job_id=f"staff-digest-{digest_id}"
+            )
     return len(escalated)
 
 
@@ -290,17 +307,31 @@ def send_staff_alert(notification_id: int) -> None:
         taxonomy=services.taxonomy,
         base_url=services.settings.public_url,
     )
-    if plan is None:
-        return
+    if plan is not None:
+        _deliver_to_staff(services, plan, digest=False)
+
+
+def send_staff_digest(digest_id: int) -> None:
+    """Deliver one planned reminder digest; retryable failures raise so RQ tries again."""
+    services = current_services()
+    plan = load_staff_digest(
+        digest_id, uow=services.uow(), routing=services.routing, base_url=services.settings.public_url
+    )
+    if plan is not None:
+        _deliver_to_staff(services, plan, digest=True)
+
+
+def _deliver_to_staff(services: Services, plan: StaffAlertPlan, *, digest: bool) -> None:
     alert = StaffAlert(subject=plan.subject, text=plan.text, url=plan.url, data=plan.data)
+    record = partial(record_staff_alert, plan.notification_id, uow=services.uow(), digest=digest)
     try:
         delivery_id = services.staff_notifiers[plan.kind].notify(plan.address, alert)
     except SendFailed as exc:
-        record_staff_alert(notification_id, uow=services.uow(), error=f"{exc.code or 'failed'}: {exc}")
+        record(error=f"{exc.code or 'failed'}: {exc}")
         if exc.retryable:
             raise
         return
-    record_staff_alert(notification_id, uow=services.uow(), delivery_id=delivery_id)
+    record(delivery_id=delivery_id)
 
 
 def set_reporter_language(reporter_key: str, language: str) -> None:

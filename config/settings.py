@@ -85,6 +85,9 @@ class Settings:
     api_token_days: int = 90
     """Days an API token works after `dalili token create`; then the integration needs a new one."""
     ussd_resume_seconds: int = 600
+    reminder_digest_minutes: int = 60
+    """Each responder's reminder of the incidents still overdue after their last escalation comes as
+    one digest per this many minutes; 0 sends none."""
     """How long a dropped USSD session can be resumed by the same phone."""
     reporter_rate_limit: int = 30
     """Messages per reporter per minute triaged at once; more are stored and held for review."""

@@ -1,8 +1,11 @@
 """Deadlines, escalation and staff alerts (DOMAIN.md §4.1; R22, R48).
 
-An incident still awaiting review after its deadline escalates one priority level (P1 stays P1)
-with a fresh deadline, and shows in the stale view. Staff alerts are planned as one row per
-(incident, event, responder), so a retried job never alerts anyone twice; sending is the job's.
+An incident still awaiting review after its deadline escalates one priority level with a fresh
+deadline, and shows in the stale view; at P1 it escalates once more (overdue at P1) and then no
+further. Staff alerts are planned as one row per (incident, event, responder), the escalation event
+named by the priority it reached, so each responder hears once per level however often the job
+runs. What stays overdue after that comes to each responder as one digest per interval. Sending is
+the job's.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -19,13 +22,13 @@ from sqlalchemy.orm import Session
 
 from alerts.audit.trail import record_event
 from alerts.errors import UnknownIncident
-from alerts.incidents.routing import AlertFacts, Routing, alert_text
-from alerts.models import Incident, StaffNotification, utcnow
+from alerts.incidents.routing import AlertFacts, Routing, alert_text, digest_text
+from alerts.models import Incident, StaffDigest, StaffNotification, utcnow
 from alerts.queries import REAL_INCIDENTS, UNMERGED
 from alerts.triage.priority import escalate, review_deadline
 from alerts.triage.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
-from alerts.vocabulary import AWAITING_REVIEW, REVIEW_DEADLINES
+from alerts.vocabulary import AWAITING_REVIEW, PRIORITIES, REVIEW_DEADLINES
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +36,8 @@ SYSTEM_ACTOR = "system:escalation"
 STALE_PAGE = 200
 URGENT = ("P1", "P2")
 """A deployment must route these somewhere, JOC or not (R48): an unrouted one is logged as a warning."""
+FULLY_ESCALATED: ColumnElement[bool] = (Incident.priority == PRIORITIES[0]) & (Incident.escalation_level > 0)
+"""At P1 after an escalation: it escalates no further, and is reminded in the responders' digests."""
 
 
 def escalate_overdue(
@@ -47,6 +52,7 @@ def escalate_overdue(
                 UNMERGED,
                 REAL_INCIDENTS,
                 Incident.deadline_at < now,
+                ~FULLY_ESCALATED,
             )
             .order_by(Incident.deadline_at)
             .with_for_update(skip_locked=True)  # two sweeps never escalate one incident twice
@@ -124,6 +130,7 @@ class StaffAlertPlan:
     """One planned alert, ready for a notifier: the address is read from the routing at send time."""
 
     notification_id: int
+    """The StaffNotification's id, or the StaffDigest's for a reminder digest."""
     responder: str
     kind: str
     address: str
@@ -148,12 +155,11 @@ def plan_staff_alerts(
                 facts.priority,
                 facts.country,
             )
-        key = event if event == "new" else f"{event}-{incident.escalation_level}"
-        insert = (postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite).insert
+        key = event if event == "new" else f"{event}-{incident.priority}"
         created = []
         for responder in responders:
             statement = (
-                insert(StaffNotification)
+                _insert(uow.session)(StaffNotification)
                 .values(
                     incident_id=incident.id,
                     event=key,
@@ -168,6 +174,71 @@ def plan_staff_alerts(
                 created.append(new_id)
         uow.commit()
         return created
+
+
+def plan_reminder_digests(
+    now: datetime, *, uow: UnitOfWork, routing: Routing, taxonomy: Taxonomy, interval: timedelta
+) -> list[int]:
+    """Reserve one digest per responder listing the fully escalated incidents still overdue that
+    she takes escalations of, at most one per ``interval`` window; return the new ones' ids."""
+    window_start = datetime.fromtimestamp(
+        now.timestamp() // interval.total_seconds() * interval.total_seconds(), UTC
+    )
+    with uow:
+        overdue = uow.session.scalars(
+            select(Incident)
+            .where(
+                Incident.status.in_(AWAITING_REVIEW),
+                UNMERGED,
+                REAL_INCIDENTS,
+                FULLY_ESCALATED,
+                Incident.deadline_at < now,
+            )
+            .order_by(Incident.deadline_at, Incident.id)
+        ).all()
+        listed: dict[str, list[int]] = {}
+        for incident in overdue:
+            for responder in routing.recipients("escalation", _facts(incident, taxonomy)):
+                listed.setdefault(responder.name, []).append(incident.id)
+        created = []
+        for responder_name, incident_ids in listed.items():
+            statement = (
+                _insert(uow.session)(StaffDigest)
+                .values(
+                    responder=responder_name,
+                    window_start=window_start,
+                    incident_ids=incident_ids,
+                    status="pending",
+                    created_at=utcnow(),
+                )
+                .on_conflict_do_nothing()
+                .returning(StaffDigest.id)
+            )
+            if (new_id := uow.session.scalar(statement)) is not None:
+                created.append(new_id)
+        uow.commit()
+        return created
+
+
+def load_staff_digest(
+    digest_id: int, *, uow: UnitOfWork, routing: Routing, base_url: str
+) -> StaffAlertPlan | None:
+    """The digest to send, or None when it was sent already or its responder left the routing."""
+    with uow:
+        digest = uow.session.get(StaffDigest, digest_id)
+        if digest is None or digest.status == "sent":
+            return None
+        responder = routing.by_name(digest.responder)
+        if responder is None:
+            digest.status, digest.error = "failed", "responder no longer in the routing file"
+            uow.commit()
+            return None
+        url = f"{base_url.rstrip('/')}/stale"
+        subject, text = digest_text(digest.incident_ids, url=url)
+        data = {"event": "reminder", "incident_ids": list(digest.incident_ids)}
+        return StaffAlertPlan(
+            digest.id, responder.name, responder.kind, responder.address, subject, text, url, data
+        )
 
 
 def staff_alerts_waiting_since(cutoff: datetime, *, uow: UnitOfWork) -> list[int]:
@@ -215,10 +286,20 @@ def load_staff_alert(
 
 
 def record_staff_alert(
-    notification_id: int, *, uow: UnitOfWork, delivery_id: str | None = None, error: str | None = None
+    notification_id: int,
+    *,
+    uow: UnitOfWork,
+    delivery_id: str | None = None,
+    error: str | None = None,
+    digest: bool = False,
 ) -> None:
+    """Mark a staff alert (or, with ``digest``, a reminder digest) sent or failed."""
     with uow:
-        notification = uow.session.get(StaffNotification, notification_id)
+        notification: StaffNotification | StaffDigest | None = (
+            uow.session.get(StaffDigest, notification_id)
+            if digest
+            else uow.session.get(StaffNotification, notification_id)
+        )
         if notification is None:
             return
         if delivery_id is not None:
@@ -231,6 +312,14 @@ def record_staff_alert(
         else:
             notification.status, notification.error = "failed", error
         uow.commit()
+
+
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING."""
+    insert: Callable[..., Any] = (
+        postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    ).insert
+    return insert
 
 
 def _facts(incident: Incident, taxonomy: Taxonomy) -> AlertFacts:

@@ -88,6 +88,26 @@ def alert_text(event: str, facts: AlertFacts, *, cleared: bool, url: str) -> tup
     return subject, f"{subject}: {what}{country}, {when} {deadline}. {url}"
 
 
+DIGEST_TEXT_LIMIT = 320
+"""An SMS digest stays within about two parts (channels.staff.StaffAlert)."""
+
+
+def digest_text(incident_ids: Sequence[int], *, url: str) -> tuple[str, str]:
+    """(subject, text) of a reminder listing overdue incidents by number only: the same words for
+    every responder, cleared or not, so no category or place is named."""
+    subject = f"Dalili reminder: {len(incident_ids)} overdue"
+    listed: list[str] = []
+    for position, incident_id in enumerate(incident_ids):
+        more = len(incident_ids) - position - 1
+        candidate = ", ".join([*listed, f"#{incident_id}"]) + (f" and {more} more" if more else "")
+        if len(f"{subject}, still not reviewed: {candidate}. {url}") > DIGEST_TEXT_LIMIT:
+            break
+        listed.append(f"#{incident_id}")
+    rest = len(incident_ids) - len(listed)
+    names = ", ".join(listed) + (f" and {rest} more" if listed and rest else "") or f"{rest} incidents"
+    return subject, f"{subject}, still not reviewed: {names}. {url}"
+
+
 def parse_routing(raw: Mapping[str, Any]) -> Routing:
     entries = raw.get("responders", [])
     if not isinstance(entries, list):

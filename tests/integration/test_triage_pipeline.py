@@ -6,10 +6,11 @@ Each runs on SQLite (embedded) and PostgreSQL through the same services (R19-R22
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from flask import Flask
+from sqlalchemy import func, select, update
 
 from alerts.errors import InvalidValue
 from alerts.incidents.corroboration import (
@@ -19,13 +20,30 @@ from alerts.incidents.corroboration import (
     suggest_duplicates,
     unmerge_incident,
 )
-from alerts.incidents.escalation import escalate_overdue, load_staff_alert, plan_staff_alerts, stale_incidents
+from alerts.incidents.escalation import (
+    escalate_overdue,
+    load_staff_alert,
+    load_staff_digest,
+    plan_reminder_digests,
+    plan_staff_alerts,
+    stale_incidents,
+)
 from alerts.incidents.reports import change_incident_status
 from alerts.incidents.routing import parse_routing
 from alerts.intake.services import incident_of_report
-from alerts.models import DuplicateSuggestion, Incident, Report, Reporter, utcnow
+from alerts.models import (
+    DuplicateSuggestion,
+    Incident,
+    Report,
+    Reporter,
+    StaffDigest,
+    StaffNotification,
+    utcnow,
+)
+from app import jobs
 from app.bootstrap import Services
-from tests.factories import add_reporter, report
+from app.worker import drain
+from tests.factories import add_reporter, report, verified_incident
 
 pytestmark = pytest.mark.integration
 
@@ -245,6 +263,23 @@ class TestEscalation:
             "P1",
             1,
         )
+        assert escalate_overdue(utcnow() + timedelta(days=1), uow=services.uow()) == []  # overdue at P1 once
+        assert _incident(services, incident).escalation_level == 1
+
+    def test_an_overdue_item_escalates_once_per_level_up_to_p1_and_then_stops(
+        self, services: Services
+    ) -> None:
+        incident = _incident_of(services, _pin(services, "MOV women cannot go to the market", FAR))
+        now = _incident(services, incident).deadline_at
+        steps = []
+        for _ in range(6):
+            now += timedelta(days=1)
+            escalate_overdue(now, uow=services.uow())
+            steps.append(
+                (_incident(services, incident).priority, _incident(services, incident).escalation_level)
+            )
+        assert steps == [("P2", 1), ("P1", 2)] + [("P1", 2)] * 4
+        assert [row["id"] for row in stale_incidents(now, uow=services.uow())] == [incident]  # still shown
 
 
 ROUTING = parse_routing(
@@ -338,6 +373,111 @@ class TestStaffAlerts:
         escalate_overdue(utcnow() + timedelta(minutes=16), uow=services.uow())
         assert self._plan(services, flash, "escalation") == ["joc"]
         assert self._plan(services, flash, "escalation") == []
+
+    def test_each_responder_hears_once_per_level_however_often_the_job_runs(self, services: Services) -> None:
+        routing = parse_routing(
+            {
+                "responders": [
+                    {"name": "joc", "kind": "email", "address": "joc@x.invalid", "events": ["escalation"],
+                     "priorities": ["P1"], "countries": ["SS"]},
+                    {"name": "chief", "kind": "email", "address": "chief@x.invalid", "events": ["escalation"],
+                     "priorities": ["P1", "P2", "P3"], "countries": ["SS"]},
+                ]
+            }
+        )  # fmt: skip
+        key = add_reporter(services)
+        incident = _incident_of(
+            services, _pin(services, "MOV women cannot go to the market", JUBA, reporter_key=key)
+        )
+        now = _incident(services, incident).deadline_at
+        for _ in range(8):
+            now += timedelta(days=1)
+            escalate_overdue(now, uow=services.uow())
+            plan_staff_alerts(
+                incident, "escalation", uow=services.uow(), routing=routing, taxonomy=services.taxonomy
+            )
+        with services.uow() as uow:
+            alerts = uow.session.execute(
+                select(StaffNotification.responder, StaffNotification.event).order_by(StaffNotification.id)
+            ).all()
+        assert [tuple(a) for a in alerts] == [
+            ("chief", "escalation-P2"),
+            ("joc", "escalation-P1"),
+            ("chief", "escalation-P1"),
+        ]
+
+    def test_still_overdue_p1s_come_as_one_digest_per_responder_per_interval(
+        self, services: Services
+    ) -> None:
+        key = add_reporter(services)
+        flashes = [
+            _incident_of(services, _pin(services, text, JUBA, reporter_key=key))
+            for text in (
+                "ATK they are shooting now call me on +211912345678",
+                "SXV happening now at the market",
+            )
+        ]
+        hour = timedelta(hours=1)
+        escalated_at = max(_incident(services, i).deadline_at for i in flashes) + timedelta(minutes=1)
+        assert sorted(escalate_overdue(escalated_at, uow=services.uow())) == sorted(flashes)
+
+        def digests(now: datetime) -> list[int]:
+            return plan_reminder_digests(
+                now, uow=services.uow(), routing=ROUTING, taxonomy=services.taxonomy, interval=hour
+            )
+
+        assert digests(escalated_at) == []  # just alerted: not overdue again yet
+        start = datetime.fromtimestamp((escalated_at + hour).timestamp() // 3600 * 3600, UTC) + timedelta(
+            minutes=1
+        )
+        first = digests(start)
+        assert len(first) == 1  # joc only: crsv takes no escalations in ROUTING
+        assert digests(start + timedelta(minutes=5)) == digests(start + timedelta(minutes=30)) == []
+        plan = load_staff_digest(first[0], uow=services.uow(), routing=ROUTING, base_url="https://d")
+        assert plan is not None
+        assert (plan.responder, plan.data["incident_ids"]) == ("joc", sorted(flashes))
+        assert all(f"#{i}" in plan.text for i in flashes)
+        with services.uow() as uow:
+            narratives = uow.session.scalars(select(Report.text)).all()
+        assert not any(n and n in plan.text for n in narratives)
+        assert not any(word in plan.text for word in ("+211", "Sexual", "Attack", "Juba"))
+        assert len(digests(start + hour)) == 1  # the next interval: one more
+        assert escalate_overdue(start + hour, uow=services.uow()) == []
+
+
+def test_the_job_over_127_overdue_p1s_run_10_times_sends_digests_not_alerts(
+    app: Flask, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production saw these re-escalated every ~15 min and 626 staff alerts in 20 minutes (issue #16)."""
+    start = datetime(2026, 12, 7, 8, 1, tzinfo=UTC)
+    ids = [
+        verified_incident(services, None, None, status="received", priority="P1", country="SS", when=start)
+        for _ in range(127)
+    ]
+    with services.uow() as uow:  # fully escalated, overdue for an hour
+        uow.session.execute(
+            update(Incident)
+            .where(Incident.id.in_(ids))
+            .values(escalation_level=1, deadline_at=start - timedelta(hours=1))
+        )
+        uow.commit()
+    responders = {r.name for r in services.routing.responders if r.takes("escalation", "P1", "SS")}
+    for run in range(10):
+        monkeypatch.setattr(jobs, "utcnow", lambda run=run: start + run * timedelta(minutes=15))
+        with app.app_context():
+            assert jobs.escalate_overdue_incidents() == 0
+    drain(app)
+    with services.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(StaffNotification)) == 0
+        digests = [
+            (d.responder, sorted(d.incident_ids), d.status) for d in uow.session.scalars(select(StaffDigest))
+        ]
+    assert len(digests) == 3 * len(responders)  # 08:01 to 10:16: three hourly windows
+    assert {name for name, _, _ in digests} == responders
+    assert all(listed == sorted(ids) and status == "sent" for _, listed, status in digests)
+    recorded = [s for s in services.staff_notifiers["email"].sent if "reminder" in s.subject]  # type: ignore[attr-defined]
+    assert recorded
+    assert all(len(s.text) <= 320 and "127 overdue" in s.text for s in recorded)
 
 
 def test_the_routing_of_a_deployment_is_a_file(services: Services) -> None:

@@ -8,7 +8,14 @@ from typing import Any
 
 import pytest
 
-from alerts.incidents.routing import AlertFacts, RoutingError, alert_text, load_routing, parse_routing
+from alerts.incidents.routing import (
+    AlertFacts,
+    RoutingError,
+    alert_text,
+    digest_text,
+    load_routing,
+    parse_routing,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -119,3 +126,16 @@ def test_an_unreadable_routing_file_names_the_file(tmp_path: Path) -> None:
     broken.write_text("[[responders]\n")
     with pytest.raises(RoutingError, match=r"routing\.toml"):
         load_routing(broken)
+
+
+def test_a_digest_lists_incidents_by_number_within_two_sms_parts() -> None:
+    url = "https://dalili.example.org/stale"
+    subject, text = digest_text([7, 9], url=url)
+    assert (subject, text) == (
+        "Dalili reminder: 2 overdue",
+        f"Dalili reminder: 2 overdue, still not reviewed: #7, #9. {url}",
+    )
+    _, long = digest_text(list(range(10000, 10127)), url=url)
+    assert len(long) <= 320
+    assert long.startswith("Dalili reminder: 127 overdue, still not reviewed: #10000, #10001")
+    assert long.endswith(f" more. {url}")
