@@ -55,8 +55,8 @@ from alerts.triage.priority import review_deadline
 from alerts.triage.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import (
-    CREDIBILITY_GRADES,
     AWAITING_REVIEW,
+    CREDIBILITY_GRADES,
     OPEN_STATES,
     PRIORITIES,
     QUEUE_VIEWS,
