@@ -25,6 +25,10 @@ OPEN_STATES = ("received", "under_review", "unverified", "verified", "response_d
 """Still open: a new report may be part of it (R25)."""
 AWAITING_REVIEW = ("received", "under_review")
 """Not yet judged: these escalate when past their deadline (R22)."""
+HANDLED_STATES = ("unverified", "verified", "response_dispatched")
+"""Open, but a reviewer has already decided on it: the queue lists these after those awaiting one."""
+QUEUE_VIEWS = {"awaiting": AWAITING_REVIEW, "handled": HANDLED_STATES}
+"""The queue's tabs: awaiting a decision, and handled; without one, all open, awaiting first."""
 VERIFIED_STATES = ("verified", "response_dispatched", "closed")
 """Verified, and where a verified incident goes next: what mission systems and hotspots read."""
 EXTERNAL_CHECKS = ("confirmed", "contradicted")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import and_, case, exists, func, or_, select, tuple_
 
 from alerts.accounts.policy import (
     COARSE_AREA_KEYS,
@@ -55,9 +55,11 @@ from alerts.triage.priority import review_deadline
 from alerts.triage.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import (
+    AWAITING_REVIEW,
     CREDIBILITY_GRADES,
     OPEN_STATES,
     PRIORITIES,
+    QUEUE_VIEWS,
     RELIABILITY_GRADES,
 )
 
@@ -81,6 +83,8 @@ class QueueFilter:
     since: datetime | None = None
     until: datetime | None = None
     queue: str = "triage"
+    view: str | None = None
+    """A key of ``QUEUE_VIEWS`` (awaiting a decision, or handled); None: all open, awaiting first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,38 +98,69 @@ def _area(incident_areas: Any, code: str) -> Any:
     return or_(*(incident_areas[level].as_string() == code for level in levels))
 
 
+HANDLED = case((Incident.status.in_(AWAITING_REVIEW), 0), else_=1)
+"""0 while an incident awaits a decision, 1 once handled: the queue's first sort key, so a page of
+already-handled P1s never hides the P1s still awaiting review."""
+
+
 def encode_cursor(incident: Incident) -> str:
-    raw = f"{incident.priority}|{incident.deadline_at.isoformat()}|{incident.id}"
+    handled = int(incident.status not in AWAITING_REVIEW)
+    raw = f"{handled}|{incident.priority}|{incident.deadline_at.isoformat()}|{incident.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[str, datetime, int]:
+def _decode_cursor(cursor: str) -> tuple[int, str, datetime, int]:
     try:
-        priority, deadline, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        handled, priority, deadline, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         when, number = datetime.fromisoformat(deadline), int(ident)
         # A forged cursor must fail here, not in the driver: naive or out-of-range values raise there.
-        if priority not in PRIORITIES or when.tzinfo is None or not 0 < number <= MAX_ID:
+        if handled not in ("0", "1") or priority not in PRIORITIES or when.tzinfo is None:
             raise ValueError(priority)
-        return priority, when.astimezone(UTC), number
+        if not 0 < number <= MAX_ID:
+            raise ValueError(number)
+        return int(handled), priority, when.astimezone(UTC), number
     except (ValueError, OverflowError) as exc:
         raise InvalidValue("the page cursor is not one this server gave") from exc
+
+
+def _states(filters: QueueFilter) -> tuple[str, ...]:
+    if filters.view is not None and filters.view not in QUEUE_VIEWS:
+        raise InvalidValue(f"view {filters.view!r} is not one of {', '.join(QUEUE_VIEWS)}")
+    states = QUEUE_VIEWS[filters.view] if filters.view else OPEN_STATES
+    if filters.status and filters.status not in states:
+        raise InvalidValue(f"status {filters.status!r} is not in this view; allowed: {', '.join(states)}")
+    return (filters.status,) if filters.status else states
+
+
+def _page_after(query: Any, filters: QueueFilter, after: str | None) -> Any:
+    """Order by (handled, priority, deadline, id) and start after the cursor. Within one view
+    ``handled`` is constant, so it is left out there and the partial queue indexes serve the page."""
+    key: tuple[Any, ...] = (Incident.priority, Incident.deadline_at, Incident.id)
+    if filters.view is None:
+        key = (HANDLED, *key)
+    if after:
+        handled, *rest = _decode_cursor(after)
+        if filters.view is not None and handled != int(filters.view == "handled"):
+            raise InvalidValue("the page cursor is not one this server gave")
+        bound = (handled, *rest) if filters.view is None else rest
+        query = query.where(tuple_(*key) > tuple_(*bound))
+    return query.order_by(*key)
 
 
 def list_queue(
     viewer: Viewer, filters: QueueFilter, *, uow: UnitOfWork, limit: int = PAGE, after: str | None = None
 ) -> QueuePage:
-    """Open incidents, most urgent and soonest due first, a page at a time (keyset pagination)."""
+    """Open incidents, those awaiting a decision before those handled, each most urgent and soonest
+    due first, a page at a time (keyset pagination)."""
     require(viewer, INCIDENTS, "read the queue")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
     query = select(Incident).where(
         UNMERGED,
         REAL_INCIDENTS,
-        Incident.status.in_([filters.status] if filters.status else OPEN_STATES),
+        Incident.status.in_(_states(filters)),
         Incident.queue == filters.queue,
     )
-    if filters.status and filters.status not in OPEN_STATES:
-        raise InvalidValue(f"status {filters.status!r} is not open; allowed: {', '.join(OPEN_STATES)}")
     query = scoped(query, viewer)
     if filters.country:
         query = query.where(Incident.country == filters.country.upper())
@@ -147,11 +182,7 @@ def list_queue(
         query = query.where(Incident.first_reported_at >= filters.since)
     if filters.until:
         query = query.where(Incident.first_reported_at < filters.until)
-    if after:
-        query = query.where(
-            tuple_(Incident.priority, Incident.deadline_at, Incident.id) > tuple_(*_decode_cursor(after))
-        )
-    query = query.order_by(Incident.priority, Incident.deadline_at, Incident.id).limit(limit + 1)
+    query = _page_after(query, filters, after).limit(limit + 1)
     with uow:
         rows = list(uow.session.scalars(query))
         counts = _report_counts(uow, [i.id for i in rows[:limit]])

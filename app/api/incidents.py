@@ -44,7 +44,7 @@ from alerts.incidents.review import (
 )
 from alerts.messages import Viewer
 from alerts.models import utcnow
-from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, RELIABILITY_GRADES, TRIAGE_QUEUES
+from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, QUEUE_VIEWS, RELIABILITY_GRADES, TRIAGE_QUEUES
 from app import MAX_REQUEST_BYTES, current_services
 from app.auth import current_viewer
 from app.bootstrap import Services
@@ -274,7 +274,7 @@ def _detail(incident_id: int, viewer: Viewer) -> dict[str, Any]:
 def queue() -> dict[str, Any]:
     """Open incidents, most urgent first, a keyset page at a time."""
     viewer, services = current_viewer(), current_services()
-    args = Query(request.args, (*QUEUE_PARAMETERS, "queue", "limit", "after"))
+    args = Query(request.args, (*QUEUE_PARAMETERS, "queue", "view", "limit", "after"))
     filters = QueueFilter(
         country=args.country("country"),
         area=args.text("area"),
@@ -285,6 +285,7 @@ def queue() -> dict[str, Any]:
         since=args.time("since"),
         until=args.time("until"),
         queue=args.choice("queue", TRIAGE_QUEUES) or "triage",
+        view=args.choice("view", tuple(QUEUE_VIEWS)),
     )
     limit = args.whole("limit", 1, MAX_PAGE, PAGE) or PAGE
     page = list_queue(viewer, filters, uow=services.uow(), limit=limit, after=args.args.get("after"))

@@ -1,7 +1,8 @@
 /* Dalili queue: new alerts without a reload.
    Every 20 s (data-poll-seconds) while the tab is visible, asks data-updates (the page's filters and
    the newest report time it shows) how many open incidents arrived since, and shows a polite banner
-   "n new alerts — Show" whose link reloads the queue. No polling in a hidden tab; a signed-out session
+   "n new alerts — Show" whose link opens the most urgent of them (the answer's url): on a long queue
+   it may not be on the first page. No polling in a hidden tab; a signed-out session
    (the answer is the sign-in page, not JSON) stops it. */
 (function () {
   "use strict";
@@ -32,6 +33,9 @@
       return;
     }
     banner.querySelector(".count").textContent = answer.text;
+    if (answer.url) {
+      banner.querySelector("a").setAttribute("href", answer.url);
+    }
     banner.hidden = false;
   }
 

@@ -45,7 +45,7 @@ from alerts.incidents.review import (
 from alerts.incidents.workflow import TRANSITIONS, InvalidTransition, path_to
 from alerts.messages import Viewer
 from alerts.models import Network, utcnow
-from alerts.vocabulary import AWAITING_REVIEW, OPEN_STATES
+from alerts.vocabulary import AWAITING_REVIEW, OPEN_STATES, QUEUE_VIEWS
 from app import current_services
 from app.bootstrap import Services
 from app.jobs import enqueue_follow_ups
@@ -54,6 +54,7 @@ from app.web.access import current_viewer, requires_roles
 from app.web.maps import LEAFLET_VERSION, bbox_around, boundaries_installed
 from app.web.maps import bp as maps_bp
 from app.web.review_forms import (
+    ALL_OPEN,
     ActionedForm,
     ActionForm,
     AssignForm,
@@ -69,7 +70,7 @@ bp.register_blueprint(maps_bp)
 
 ID = "int(min=1, max=9223372036854775807)"
 """Ids are BIGINT: a larger one is no incident, not an overflow in the driver."""
-FILTERS = ("country", "area", "sector", "category", "status", "network", "since", "until", "queue")
+FILTERS = ("country", "area", "sector", "category", "status", "network", "since", "until", "queue", "view")
 NEW_ITEMS_GRACE = timedelta(minutes=2)
 """Alerts received this long before the page was drawn but triaged after it still count as new."""
 POLL_SECONDS = 20
@@ -112,11 +113,13 @@ def _category_label(code: str) -> str:
 def _filter_form(viewer: Viewer) -> QueueFilterForm:
     services = current_services()
     form = QueueFilterForm(formdata=request.args)
+    form.view.data = form.view.data or ALL_OPEN
     countries = sorted(viewer.countries or services.settings.countries)
     categories = sorted(
         ((code, _category_label(code)) for code in services.taxonomy.categories), key=lambda c: c[1]
     )
-    form.set_choices(countries, categories, _network_choices(viewer))
+    states = QUEUE_VIEWS.get(form.view.data, OPEN_STATES)
+    form.set_choices(countries, categories, _network_choices(viewer), states)
     return form
 
 
@@ -144,6 +147,7 @@ def _queue_filter(form: QueueFilterForm) -> QueueFilter:
         since=datetime.combine(since, time(), UTC) if since else None,
         until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
         queue=form.queue.data or "triage",
+        view=None if form.view.data == ALL_OPEN else form.view.data,
     )
 
 
@@ -152,7 +156,7 @@ def _filter_args(form: QueueFilterForm) -> dict[str, Any]:
     args: dict[str, Any] = {}
     for name in FILTERS:
         value = form[name].data
-        if value and not (name == "queue" and value == "triage"):
+        if value and (name, value) not in (("queue", "triage"), ("view", ALL_OPEN)):
             args[name] = value.isoformat() if isinstance(value, date) else str(value).strip()
     return args
 
@@ -181,6 +185,7 @@ def queue() -> ResponseReturnValue:
         items=page.items,
         now=now,
         invalid=False,
+        tabs=_tabs(viewer, args),
         paged=cursor is not None,
         first_url=url_for("review.queue", **args),
         next_url=url_for("review.queue", **args, after=page.next_cursor) if page.next_cursor else None,
@@ -189,10 +194,20 @@ def queue() -> ResponseReturnValue:
     )
 
 
+def _tabs(viewer: Viewer, args: dict[str, Any]) -> list[tuple[str, str]]:
+    """(view, link) of each queue tab for a reviewer, keeping her filters but the status, which
+    belongs to one tab; roles that only read verified incidents have nothing awaiting, so no tabs."""
+    if not may(viewer, REVIEW):
+        return []
+    kept = {name: value for name, value in args.items() if name not in ("status", "view")}
+    return [(view, url_for("review.queue", **kept, view=view)) for view in (ALL_OPEN, *QUEUE_VIEWS)]
+
+
 @bp.get("/queue/updates")
 @requires_roles(*roles_with(INCIDENTS))
 def updates() -> Response:
-    """{"new": n, "text": …}: open incidents matching the filters first reported after ``newer_than``."""
+    """{"new": n, "text": …, "url": …}: open incidents matching the filters (whatever the tab) first
+    reported after ``newer_than``, and the page of the most urgent of them, for the banner's "Show"."""
     viewer = current_viewer()
     form = _filter_form(viewer)
     try:
@@ -203,13 +218,14 @@ def updates() -> Response:
         abort(400, "newer_than must be an ISO 8601 time with a timezone, and the filters valid")
     filters = _queue_filter(form)
     after = newer_than.astimezone(UTC) + timedelta(microseconds=1)
-    filters = replace(filters, since=max(filters.since, after) if filters.since else after)
+    filters = replace(filters, since=max(filters.since, after) if filters.since else after, view=None)
     page = list_queue(viewer, filters, uow=current_services().uow(), limit=MAX_PAGE)
     count = len(page.items)
     text = ngettext("%(num)d new alert", "%(num)d new alerts", count) if count else ""
     if page.next_cursor:
         text = _("More than %(count)d new alerts", count=MAX_PAGE)
-    response = jsonify(new=count, more=page.next_cursor is not None, text=text)
+    url = url_for("review.incident", incident_id=page.items[0]["id"]) if count else None
+    response = jsonify(new=count, more=page.next_cursor is not None, text=text, url=url)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -18,9 +18,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # reason: types-WTForms predates it
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, Regexp, ValidationError
 
-from alerts.vocabulary import CREDIBILITY_GRADES, OPEN_STATES, RELIABILITY_GRADES, TRIAGE_QUEUES
+from alerts.vocabulary import CREDIBILITY_GRADES, QUEUE_VIEWS, RELIABILITY_GRADES, TRIAGE_QUEUES
 from app.web.review_format import (
     CREDIBILITY_LABELS,
     QUEUE_LABELS,
@@ -32,6 +32,8 @@ TEXT_LIMIT = 100
 """Longest area or sector a filter accepts (as the API)."""
 AREA_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 ID_PATTERN = r"^[1-9][0-9]{0,18}$"
+ALL_OPEN = "all"
+"""The queue tab of every open incident, awaiting a decision first (no ``QUEUE_VIEWS`` key)."""
 
 
 def _choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
@@ -78,14 +80,21 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]  # reason: flask-wtf's b
     since = DateField(_l("Reported from"), validators=[Optional()], render_kw={"dir": "ltr"})
     until = DateField(_l("Reported until"), validators=[Optional()], render_kw={"dir": "ltr"})
     queue = SelectField(_l("Queue"), default="triage")
+    view = HiddenField(validators=[Optional(), AnyOf((*QUEUE_VIEWS, ALL_OPEN))])
+    """The tab: awaiting a decision, handled, or all open."""
 
     def set_choices(
-        self, countries: list[str], categories: list[tuple[str, str]], networks: list[tuple[str, str]]
+        self,
+        countries: list[str],
+        categories: list[tuple[str, str]],
+        networks: list[tuple[str, str]],
+        states: Iterable[str],
     ) -> None:
-        """Fill the drop-downs (labels in the page language) before validating."""
+        """Fill the drop-downs (labels in the page language) before validating; ``states``: the
+        statuses of the tab, so a status filter always matches something the tab can show."""
         self.country.choices = _any(_l("All countries")) + _choices((c, c) for c in countries)
         self.category.choices = _any(_l("All categories")) + _choices(categories)
-        self.status.choices = _any(_l("All open")) + _choices((s, status_labels()[s]) for s in OPEN_STATES)
+        self.status.choices = _any(_l("All open")) + _choices((s, status_labels()[s]) for s in states)
         self.network.choices = _any(_l("All networks")) + _choices(networks)
         self.queue.choices = _choices((q, QUEUE_LABELS[q]) for q in TRIAGE_QUEUES)
 

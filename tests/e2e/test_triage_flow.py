@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import timedelta
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from alerts.models import DuplicateSuggestion, Incident, StaffNotification
+from alerts.accounts.users import create_api_token
+from alerts.models import DuplicateSuggestion, Incident, StaffNotification, utcnow
 from app.bootstrap import Services
 from app.worker import drain
 from channels.staff import RecordingNotifier
 from tests.conftest import bearer, signed_twilio_post, twilio_sms
-from tests.factories import random_sid
+from tests.factories import random_sid, verified_incident
+from tests.web import PAGE, add_user, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +46,43 @@ def test_a_flash_sms_alerts_the_duty_officer_without_its_words_or_sender(
     assert SENDERS[0][1:] not in text
     with services.uow() as uow:
         assert uow.session.scalars(select(StaffNotification.status)).all() == ["sent", "sent"]
+
+
+@pytest.mark.usefixtures("compiled_translations")
+def test_a_new_flash_sms_tops_the_queue_of_a_reviewer_of_its_country(
+    app: Flask, client: FlaskClient, services: Services
+) -> None:
+    """Handled P1s due sooner, an awaiting P2, and an awaiting P1 elsewhere stay below the new P1 (or
+    out of her sight); the new-alert banner's link opens it (issue #16)."""
+    earlier = utcnow() - timedelta(hours=4)  # due now: sooner than the new P1's 15 minutes
+    for status in ("verified", "unverified", "response_dispatched"):
+        verified_incident(services, 31.58, 4.85, priority="P1", status=status, country="SS", when=earlier)
+    routine = verified_incident(services, 31.58, 4.85, priority="P2", status="received", country="SS")
+    verified_incident(services, -4.0, 14.5, priority="P1", status="received", country="ML", when=earlier)
+    reviewer, email = app.test_client(), add_user(services, "triage_reviewer", countries=("SS",))
+    assert sign_in(reviewer, email).status_code == 302
+    page = reviewer.get("/queue", headers=PAGE).get_data(as_text=True)
+    updates = html.unescape(re.search(r'data-updates="([^"]+)"', page).group(1))  # type: ignore[union-attr]
+
+    body = "ATK Juba they are shooting at the market now"
+    assert signed_twilio_post(client, twilio_sms(body=body, sender=SENDERS[0])).status_code == 200
+    drain(app)
+    with services.uow() as uow:
+        new = uow.session.scalar(
+            select(Incident.id).where(
+                Incident.status == "received", Incident.priority == "P1", Incident.country == "SS"
+            )
+        )
+    assert new is not None
+
+    page = reviewer.get("/queue", headers=PAGE).get_data(as_text=True)
+    shown = [int(i) for i in re.findall(r'<tr data-incident="(\d+)">', page)]
+    assert shown[:2] == [new, routine]
+    assert len(shown) == 5  # then the three handled P1s; the Malian P1 is not hers
+    assert reviewer.get(updates).json["url"] == f"/incidents/{new}"
+    token, _ = create_api_token(email, days=1, uow=services.uow())
+    api = client.get("/api/incidents", headers={"Authorization": f"Bearer {token}"})
+    assert [item["id"] for item in api.json["incidents"]][:2] == [new, routine]
 
 
 def test_a_second_report_of_the_same_incident_is_suggested_for_merging(

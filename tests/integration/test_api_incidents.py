@@ -89,6 +89,26 @@ class TestQueue:
         assert page["next"] is None
         assert seen[0] == made[1]  # the flash report first
 
+    def test_awaiting_a_decision_comes_first_and_each_view_lists_its_own(
+        self, client: FlaskClient, services: Services
+    ) -> None:
+        handled = _incident(services, "ATK they are shooting near the river")
+        headers = bearer(services, "triage_reviewer")
+        response = _act(client, headers, handled, action="verify", credibility=2)
+        assert response.status_code == 200, response.json
+        awaiting = _incident(services, "ATK they are shooting at the market")
+
+        def ids(query: str) -> list[int]:
+            response = client.get(f"/api/incidents?{query}", headers=headers)
+            assert response.status_code == 200, response.json
+            return [item["id"] for item in response.json["incidents"]]
+
+        assert ids("limit=1") == [awaiting]  # the handled P1 is due sooner, and comes after
+        assert ids("") == [awaiting, handled]
+        assert ids("view=awaiting") == [awaiting]
+        assert ids("view=handled") == [handled]
+        assert ids("view=handled&status=verified") == [handled]
+
     def test_filters_narrow_the_queue(self, client: FlaskClient, services: Services) -> None:
         attack = _incident(services, "ATK shooting now")
         _incident(services, "MOV women cannot go to the market")
@@ -111,6 +131,8 @@ class TestQueue:
         ("category=XYZ", "query parameter 'category' must be one of ATK, SXV"),
         ("status=closed", "query parameter 'status' must be one of received, under_review"),
         ("queue=other", "query parameter 'queue' must be one of triage, election_process"),
+        ("view=done", "query parameter 'view' must be one of awaiting, handled"),
+        ("view=awaiting&status=verified", "status 'verified' is not in this view"),
         ("area=%00", "query parameter 'area' must be 1-100 characters without control characters"),
         ("sector=", "query parameter 'sector' must be 1-100 characters without control characters"),
         ("after=bm9wZQ==", "the page cursor is not one this server gave"),

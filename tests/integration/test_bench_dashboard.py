@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from alerts.incidents.review import QueueFilter, list_queue
 from alerts.messages import Viewer
 from alerts.models import Incident, Report, utcnow
-from alerts.vocabulary import OPEN_STATES
+from alerts.vocabulary import AWAITING_REVIEW, OPEN_STATES
 from app import migrate
 from app.bootstrap import Services
 from bench.common import libpq
@@ -29,9 +29,16 @@ REVIEWER = Viewer(user_id=1, email="bench@example.org", role="triage_reviewer")
 INCIDENTS = 2000
 
 
-def _keys(items: list[dict[str, object]]) -> list[tuple[str, datetime, int]]:
+def _keys(items: list[dict[str, object]]) -> list[tuple[bool, str, datetime, int]]:
+    """The queue's order: awaiting a decision before handled, then priority, deadline and id."""
     return [
-        (str(i["priority"]), datetime.fromisoformat(str(i["deadline_at"])), int(str(i["id"]))) for i in items
+        (
+            i["status"] not in AWAITING_REVIEW,
+            str(i["priority"]),
+            datetime.fromisoformat(str(i["deadline_at"])),
+            int(str(i["id"])),
+        )
+        for i in items
     ]
 
 

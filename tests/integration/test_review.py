@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,9 @@ from sqlalchemy import select
 
 from alerts.accounts.users import create_user, viewer_of
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
+from alerts.incidents.reports import change_incident_status
 from alerts.incidents.review import (
+    MAX_ID,
     QueueFilter,
     assign,
     close,
@@ -68,6 +71,68 @@ class TestQueue:
             list_queue(
                 _viewer(services, "triage_reviewer"), QueueFilter(), uow=services.uow(), after="bm9wZQ=="
             )
+
+    def test_those_awaiting_a_decision_come_before_handled_ones_of_the_same_priority(
+        self, services: Services
+    ) -> None:
+        """Handled P1s, older and so due sooner, once filled the first page ahead of P1s still
+        awaiting review (issue #16)."""
+        handled = [_incident(services, f"ATK they are shooting near the river {n}") for n in range(3)]
+        for incident_id, steps in zip(
+            handled,
+            (("under_review", "verified"), ("under_review", "unverified"), ("under_review", "verified")),
+            strict=True,
+        ):
+            for step in steps:
+                change_incident_status(incident_id, step, actor="reviewer@example.org", uow=services.uow())
+        with services.uow() as uow:
+            uow.session.get(Incident, handled[2]).status = "response_dispatched"  # type: ignore[union-attr]
+            uow.commit()
+        awaiting = [_incident(services, f"ATK they are shooting at the market {n}") for n in range(3)]
+        start_review(awaiting[1], _viewer(services, "wpa_crsv_focal"), uow=services.uow())
+        reviewer = _viewer(services, "triage_reviewer")
+        first = list_queue(reviewer, QueueFilter(), uow=services.uow(), limit=2)
+        assert _ids(first) == awaiting[:2]
+        second = list_queue(reviewer, QueueFilter(), uow=services.uow(), limit=2, after=first.next_cursor)
+        assert _ids(second) == [awaiting[2], handled[0]]  # the page crosses from awaiting to handled
+        third = list_queue(reviewer, QueueFilter(), uow=services.uow(), limit=2, after=second.next_cursor)
+        assert (_ids(third), third.next_cursor) == (handled[1:], None)
+        assert {i["priority"] for page in (first, second, third) for i in page.items} == {"P1"}
+
+        def view(name: str, **kwargs: str) -> list[int]:
+            return _ids(list_queue(reviewer, QueueFilter(view=name, **kwargs), uow=services.uow()))
+
+        assert view("awaiting") == awaiting
+        assert view("handled") == handled
+        assert view("handled", status="unverified") == [handled[1]]
+        with pytest.raises(InvalidValue, match="status 'verified' is not in this view"):
+            view("awaiting", status="verified")
+        with pytest.raises(InvalidValue, match="view 'done' is not one of awaiting, handled"):
+            view("done")
+        handled_page = list_queue(reviewer, QueueFilter(view="handled"), uow=services.uow(), limit=1)
+        with pytest.raises(InvalidValue, match="cursor"):  # a handled tab's cursor on the awaiting tab
+            list_queue(
+                reviewer, QueueFilter(view="awaiting"), uow=services.uow(), after=handled_page.next_cursor
+            )
+
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            "P1|2026-01-01T00:00:00+00:00|1",  # the old key, without the handled rank
+            "2|P1|2026-01-01T00:00:00+00:00|1",
+            "0|P9|2026-01-01T00:00:00+00:00|1",
+            "0|P1|2026-01-01T00:00:00|1",
+            "0|P1|2026-01-01T00:00:00+00:00|0",
+            f"1|P1|2026-01-01T00:00:00+00:00|{MAX_ID + 1}",
+            "1|P1|0001-01-01T00:00:00+23:00|1",
+        ],
+    )
+    def test_a_forged_cursor_fails_before_the_database(self, services: Services, raw: str) -> None:
+        cursor = base64.urlsafe_b64encode(raw.encode()).decode()
+        reviewer = _viewer(services, "triage_reviewer")
+        for view in (None, "awaiting", "handled"):
+            with pytest.raises(InvalidValue, match="the page cursor is not one this server gave"):
+                list_queue(reviewer, QueueFilter(view=view), uow=services.uow(), after=cursor)
 
     def test_filters_narrow_the_queue(self, services: Services) -> None:
         mali = add_reporter(services, country="ML")

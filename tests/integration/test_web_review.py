@@ -152,6 +152,37 @@ class TestQueue:
         assert 'rel="next"' not in second
         assert ">First page</a>" in second
 
+    def test_the_first_page_shows_those_awaiting_a_decision_and_handled_ones_have_their_tab(
+        self, app: Flask, services: Services, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        handled = [_verified(services, f"ATK shooting now near the river {n}") for n in range(2)]
+        awaiting = [_incident(services, f"ATK shooting now at the market {n}") for n in range(2)]
+        client = _signed_in(app, services, "triage_reviewer")
+        monkeypatch.setattr("app.web.review.QUEUE_PAGE", 2)
+        first = _page(client, "/queue")
+        assert _shown_ids(first) == awaiting  # same priority, and the handled ones are due sooner
+        assert "awaiting a decision first, then those handled" in first
+        second = _page(client, html.unescape(re.search(r'<a href="([^"]+)" rel="next">', first).group(1)))  # type: ignore[union-attr]
+        assert _shown_ids(second) == handled
+        tabs = dict(re.findall(r'<a href="([^"]+)"(?: aria-current="page")?>([^<]+)</a>', first))
+        assert {tabs[url] for url in ("/queue?view=all", "/queue?view=awaiting", "/queue?view=handled")} == {
+            "All open incidents",
+            "Awaiting a decision",
+            "Handled",
+        }
+        assert 'aria-current="page">All open incidents</a>' in first
+        handled_tab = _page(client, "/queue?view=handled&category=ATK")
+        assert _shown_ids(handled_tab) == handled
+        assert 'aria-current="page">Handled</a>' in handled_tab
+        assert '<input id="view" name="view" type="hidden" value="handled">' in handled_tab
+        assert 'value="received"' not in handled_tab  # the status filter offers the tab's statuses
+        assert 'href="/queue?category=ATK&amp;view=awaiting"' in handled_tab  # tabs keep the filters
+        assert _shown_ids(_page(client, "/queue?view=awaiting")) == awaiting
+        refused = _page(client, "/queue?view=awaiting&status=verified")
+        assert "Correct the filters to see the queue." in refused
+        joc = _page(_signed_in(app, services, "joc_officer"), "/queue")
+        assert "Awaiting a decision" not in joc  # she reads verified incidents only: nothing awaits her
+
     def test_bad_filters_and_forged_cursors_are_explained(self, app: Flask, services: Services) -> None:
         _incident(services, "ATK shooting now")
         client = _signed_in(app, services, "triage_reviewer")
@@ -170,11 +201,16 @@ class TestQueue:
         client = _signed_in(app, services, "triage_reviewer")
         page = _page(client, "/queue")
         updates = html.unescape(re.search(r'data-updates="([^"]+)"', page).group(1))  # type: ignore[union-attr]
-        assert client.get(updates).json == {"new": 0, "more": False, "text": ""}
-        _incident(services, "ABD they took two girls")
+        assert client.get(updates).json == {"new": 0, "more": False, "text": "", "url": None}
         _incident(services, "MOV women cannot go to the market")
+        abduction = _incident(services, "ABD they took two girls")
         answer = client.get(updates)
-        assert answer.json == {"new": 2, "more": False, "text": "2 new alerts"}
+        assert answer.json == {
+            "new": 2,
+            "more": False,
+            "text": "2 new alerts",
+            "url": f"/incidents/{abduction}",  # "Show" opens the most urgent new one, wherever it is
+        }
         assert answer.headers["Cache-Control"] == "no-store"
         filtered = html.unescape(
             re.search(r'data-updates="([^"]+)"', _page(client, "/queue?category=ABD")).group(1)  # type: ignore[union-attr]
