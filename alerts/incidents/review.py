@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 
 from alerts.accounts.policy import (
     COARSE_AREA_KEYS,
@@ -98,11 +98,6 @@ def _area(incident_areas: Any, code: str) -> Any:
     return or_(*(incident_areas[level].as_string() == code for level in levels))
 
 
-HANDLED = case((Incident.status.in_(AWAITING_REVIEW), 0), else_=1)
-"""0 while an incident awaits a decision, 1 once handled: the queue's first sort key, so a page of
-already-handled P1s never hides the P1s still awaiting review."""
-
-
 def encode_cursor(incident: Incident) -> str:
     handled = int(incident.status not in AWAITING_REVIEW)
     raw = f"{handled}|{incident.priority}|{incident.deadline_at.isoformat()}|{incident.id}"
@@ -123,45 +118,58 @@ def _decode_cursor(cursor: str) -> tuple[int, str, datetime, int]:
         raise InvalidValue("the page cursor is not one this server gave") from exc
 
 
-def _states(filters: QueueFilter) -> tuple[str, ...]:
+def _tabs(filters: QueueFilter) -> list[tuple[int, tuple[str, ...]]]:
+    """The tabs a page reads, in order, as (rank, states): awaiting a decision (0), then handled (1)."""
     if filters.view is not None and filters.view not in QUEUE_VIEWS:
         raise InvalidValue(f"view {filters.view!r} is not one of {', '.join(QUEUE_VIEWS)}")
-    states = QUEUE_VIEWS[filters.view] if filters.view else OPEN_STATES
-    if filters.status and filters.status not in states:
-        raise InvalidValue(f"status {filters.status!r} is not in this view; allowed: {', '.join(states)}")
-    return (filters.status,) if filters.status else states
-
-
-def _page_after(query: Any, filters: QueueFilter, after: str | None) -> Any:
-    """Order by (handled, priority, deadline, id) and start after the cursor. Within one view
-    ``handled`` is constant, so it is left out there and the partial queue indexes serve the page."""
-    key: tuple[Any, ...] = (Incident.priority, Incident.deadline_at, Incident.id)
-    if filters.view is None:
-        key = (HANDLED, *key)
-    if after:
-        handled, *rest = _decode_cursor(after)
-        if filters.view is not None and handled != int(filters.view == "handled"):
-            raise InvalidValue("the page cursor is not one this server gave")
-        bound = (handled, *rest) if filters.view is None else rest
-        query = query.where(tuple_(*key) > tuple_(*bound))
-    return query.order_by(*key)
+    allowed = QUEUE_VIEWS[filters.view] if filters.view else OPEN_STATES
+    if filters.status and filters.status not in allowed:
+        raise InvalidValue(f"status {filters.status!r} is not in this view; allowed: {', '.join(allowed)}")
+    tabs = []
+    for rank, name in enumerate(QUEUE_VIEWS):
+        states = tuple(s for s in QUEUE_VIEWS[name] if s == filters.status or not filters.status)
+        if states and filters.view in (None, name):
+            tabs.append((rank, states))
+    return tabs
 
 
 def list_queue(
     viewer: Viewer, filters: QueueFilter, *, uow: UnitOfWork, limit: int = PAGE, after: str | None = None
 ) -> QueuePage:
     """Open incidents, those awaiting a decision before those handled, each most urgent and soonest
-    due first, a page at a time (keyset pagination)."""
+    due first, a page at a time (keyset pagination on (rank, priority, deadline, id)).
+
+    Each tab is read on its own, in the order of the partial queue indexes, and a page that ends one
+    tab goes on into the next: no query sorts every open incident by the rank.
+    """
     require(viewer, INCIDENTS, "read the queue")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
-    query = select(Incident).where(
-        UNMERGED,
-        REAL_INCIDENTS,
-        Incident.status.in_(_states(filters)),
-        Incident.queue == filters.queue,
-    )
-    query = scoped(query, viewer)
+    tabs = _tabs(filters)
+    start = _decode_cursor(after) if after else None
+    if start and filters.view is not None and start[0] != list(QUEUE_VIEWS).index(filters.view):
+        raise InvalidValue("the page cursor is not one this server gave")  # another tab's
+    query = _filtered(scoped(select(Incident).where(UNMERGED, REAL_INCIDENTS), viewer), filters)
+    key = (Incident.priority, Incident.deadline_at, Incident.id)
+    with uow:
+        rows: list[Incident] = []
+        for rank, states in tabs:
+            if start and rank < start[0]:
+                continue
+            tab = query.where(Incident.status.in_(states))
+            if start and rank == start[0]:
+                tab = tab.where(tuple_(*key) > tuple_(*start[1:]))
+            rows += uow.session.scalars(tab.order_by(*key).limit(limit + 1 - len(rows)))
+            if len(rows) > limit:
+                break
+        counts = _report_counts(uow, [i.id for i in rows[:limit]])
+        items = [redact_incident(_queue_item(i, counts.get(i.id, 0)), viewer) for i in rows[:limit]]
+        cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return QueuePage(items, cursor)
+
+
+def _filtered(query: Any, filters: QueueFilter) -> Any:
+    query = query.where(Incident.queue == filters.queue)
     if filters.country:
         query = query.where(Incident.country == filters.country.upper())
     if filters.area:
@@ -171,24 +179,15 @@ def list_queue(
     if filters.category:
         query = query.where(Incident.category == filters.category.upper())
     if filters.network_id is not None:
-        query = query.where(
-            exists(
-                select(Report.id).where(
-                    Report.incident_id == Incident.id, Report.network_id == filters.network_id
-                )
-            )
+        mine = select(Report.id).where(
+            Report.incident_id == Incident.id, Report.network_id == filters.network_id
         )
+        query = query.where(exists(mine))
     if filters.since:
         query = query.where(Incident.first_reported_at >= filters.since)
     if filters.until:
         query = query.where(Incident.first_reported_at < filters.until)
-    query = _page_after(query, filters, after).limit(limit + 1)
-    with uow:
-        rows = list(uow.session.scalars(query))
-        counts = _report_counts(uow, [i.id for i in rows[:limit]])
-        items = [redact_incident(_queue_item(i, counts.get(i.id, 0)), viewer) for i in rows[:limit]]
-        cursor = encode_cursor(rows[limit - 1]) if len(rows) > limit else None
-    return QueuePage(items, cursor)
+    return query
 
 
 def _report_counts(uow: UnitOfWork, ids: list[int]) -> dict[int, int]:
