@@ -21,6 +21,7 @@ from alerts.accounts.policy import (
     RESTRICTED,
     REVIEW,
     VERIFIED_FEED,
+    VERIFIED_ONLY,
     incident_scope,
     may,
     may_read_narrative,
@@ -61,6 +62,7 @@ from alerts.vocabulary import (
     PRIORITIES,
     QUEUE_VIEWS,
     RELIABILITY_GRADES,
+    VERIFIED_STATES,
 )
 
 PAGE = 50
@@ -118,8 +120,11 @@ def _decode_cursor(cursor: str) -> tuple[int, str, datetime, int]:
         raise InvalidValue("the page cursor is not one this server gave") from exc
 
 
-def _tabs(filters: QueueFilter) -> list[tuple[int, tuple[str, ...]]]:
-    """The tabs a page reads, in order, as (rank, states): awaiting a decision (0), then handled (1)."""
+def _tabs(filters: QueueFilter, viewer: Viewer) -> list[tuple[int, tuple[str, ...]]]:
+    """The tabs a page reads, in order, as (rank, states): awaiting a decision (0), then handled (1).
+
+    Only states she may see: a tab with none is not read at all (walking the awaiting incidents'
+    index for a verified-only reader would find nothing, slowly)."""
     if filters.view is not None and filters.view not in QUEUE_VIEWS:
         raise InvalidValue(f"view {filters.view!r} is not one of {', '.join(QUEUE_VIEWS)}")
     allowed = QUEUE_VIEWS[filters.view] if filters.view else OPEN_STATES
@@ -127,7 +132,12 @@ def _tabs(filters: QueueFilter) -> list[tuple[int, tuple[str, ...]]]:
         raise InvalidValue(f"status {filters.status!r} is not in this view; allowed: {', '.join(allowed)}")
     tabs = []
     for rank, name in enumerate(QUEUE_VIEWS):
-        states = tuple(s for s in QUEUE_VIEWS[name] if s == filters.status or not filters.status)
+        states = tuple(
+            s
+            for s in QUEUE_VIEWS[name]
+            if (s == filters.status or not filters.status)
+            and (s in VERIFIED_STATES or not may(viewer, VERIFIED_ONLY))
+        )
         if states and filters.view in (None, name):
             tabs.append((rank, states))
     return tabs
@@ -145,7 +155,7 @@ def list_queue(
     require(viewer, INCIDENTS, "read the queue")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
-    tabs = _tabs(filters)
+    tabs = _tabs(filters, viewer)
     start = _decode_cursor(after) if after else None
     if start and filters.view is not None and start[0] != list(QUEUE_VIEWS).index(filters.view):
         raise InvalidValue("the page cursor is not one this server gave")  # another tab's
