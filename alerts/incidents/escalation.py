@@ -158,19 +158,8 @@ def plan_staff_alerts(
         key = event if event == "new" else f"{event}-{incident.priority}"
         created = []
         for responder in responders:
-            statement = (
-                _insert(uow.session)(StaffNotification)
-                .values(
-                    incident_id=incident.id,
-                    event=key,
-                    responder=responder.name,
-                    status="pending",
-                    created_at=utcnow(),
-                )
-                .on_conflict_do_nothing()
-                .returning(StaffNotification.id)
-            )
-            if (new_id := uow.session.scalar(statement)) is not None:
+            row = {"incident_id": incident.id, "event": key, "responder": responder.name}
+            if (new_id := _reserve(uow.session, StaffNotification, row)) is not None:
                 created.append(new_id)
         uow.commit()
         return created
@@ -202,19 +191,8 @@ def plan_reminder_digests(
                 listed.setdefault(responder.name, []).append(incident.id)
         created = []
         for responder_name, incident_ids in listed.items():
-            statement = (
-                _insert(uow.session)(StaffDigest)
-                .values(
-                    responder=responder_name,
-                    window_start=window_start,
-                    incident_ids=incident_ids,
-                    status="pending",
-                    created_at=utcnow(),
-                )
-                .on_conflict_do_nothing()
-                .returning(StaffDigest.id)
-            )
-            if (new_id := uow.session.scalar(statement)) is not None:
+            row = {"responder": responder_name, "window_start": window_start, "incident_ids": incident_ids}
+            if (new_id := _reserve(uow.session, StaffDigest, row)) is not None:
                 created.append(new_id)
         uow.commit()
         return created
@@ -314,12 +292,21 @@ def record_staff_alert(
         uow.commit()
 
 
-def _insert(session: Session) -> Callable[..., Any]:
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING."""
+def _reserve(
+    session: Session, model: type[StaffNotification] | type[StaffDigest], row: dict[str, Any]
+) -> int | None:
+    """Insert a pending row unless its unique key exists (a rerun, a concurrent run): its new id, or None."""
     insert: Callable[..., Any] = (
         postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     ).insert
-    return insert
+    statement = (
+        insert(model)
+        .values(**row, status="pending", created_at=utcnow())
+        .on_conflict_do_nothing()
+        .returning(model.id)
+    )
+    new_id: int | None = session.scalar(statement)
+    return new_id
 
 
 def _facts(incident: Incident, taxonomy: Taxonomy) -> AlertFacts:
