@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 
 from alerts.accounts.policy import INDICATORS, PROTECTION, REVIEW, roles_with
@@ -17,6 +18,7 @@ from app import current_services
 from app.hotspot_params import PARAMETERS, hotspot_request
 from app.web.access import current_viewer, requires_roles
 from app.web.maps import LEAFLET_VERSION, boundaries_installed
+from app.web.review_format import duration, status_label
 
 bp = Blueprint("oversight", __name__)
 
@@ -26,7 +28,14 @@ def _period_helpers() -> dict[str, timedelta]:
     return {"one_second": timedelta(seconds=1)}
 
 
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"duration": duration, "status_label": status_label}
+
+
 DEFAULT_PERIOD = timedelta(days=30)
+STALE_PAGE_SIZE = 50
+"""Stale alerts per page; the service gives them all (up to its own cap), the page shows them in slices."""
 
 
 def _period() -> tuple[datetime, datetime]:
@@ -45,7 +54,19 @@ def _period() -> tuple[datetime, datetime]:
 @requires_roles(*roles_with(REVIEW))
 def stale() -> str:
     rows = stale_rows(current_viewer(), uow=current_services().uow(), now=utcnow())
-    return render_template("stale.html", rows=rows, taxonomy=current_services().taxonomy)
+    pages = max(1, -(-len(rows) // STALE_PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    start = (page - 1) * STALE_PAGE_SIZE
+    return render_template(
+        "stale.html",
+        rows=rows[start : start + STALE_PAGE_SIZE],
+        total=len(rows),
+        page=page,
+        pages=pages,
+        previous_url=url_for("oversight.stale", page=page - 1) if page > 1 else None,
+        next_url=url_for("oversight.stale", page=page + 1) if page < pages else None,
+        taxonomy=current_services().taxonomy,
+    )
 
 
 @bp.get("/indicators")

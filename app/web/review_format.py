@@ -121,6 +121,24 @@ def clock(delta: timedelta) -> str:
     return _("%(days)s d %(time)s", days=days, time=time) if days else time
 
 
+def duration(value: timedelta | float) -> str:
+    """A length of time as people say it, in its two largest units: "2 d 3 h", "3 h 5 min", "12 min".
+
+    ``value`` is a timedelta or a number of minutes (the stale view's and indicators' unit); the sign
+    is dropped and seconds are cut, so 59 min 59 s is "59 min" and 85458 min is "59 d 8 h".
+    """
+    minutes = int(abs(value.total_seconds() if isinstance(value, timedelta) else value * 60) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        parts = [_("%(days)s d", days=days)] + ([_("%(hours)s h", hours=hours)] if hours else [])
+    elif hours:
+        parts = [_("%(hours)s h", hours=hours)] + ([_("%(minutes)s min", minutes=minutes)] if minutes else [])
+    else:
+        parts = [_("%(minutes)s min", minutes=minutes)]
+    return " ".join(str(part) for part in parts)
+
+
 def _moment(when: datetime | str) -> datetime:
     return datetime.fromisoformat(when) if isinstance(when, str) else when
 

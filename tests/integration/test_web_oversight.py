@@ -9,17 +9,19 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from alerts.accounts.users import authenticate_password
 from alerts.incidents.escalation import escalate_overdue
 from alerts.incidents.reports import change_incident_status
 from alerts.intake.services import incident_of_report
-from alerts.models import utcnow
+from alerts.models import Incident, utcnow
 from app.bootstrap import Services
+from app.web import oversight
 from tests.factories import add_reporter, report
-from tests.web import PAGE, add_user, csrf_token, sign_in
+from tests.web import PAGE, add_user, csrf_token, post_form, sign_in
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("compiled_translations")]
 
 
 def _signed_in(client: FlaskClient, services: Services, role: str) -> str:
@@ -35,6 +37,39 @@ def test_the_stale_page_lists_escalated_alerts(client: FlaskClient, services: Se
     page = client.get("/stale", headers=PAGE).get_data(as_text=True)
     assert f'href="/incidents/{incident}"' in page
     assert "1×" in page
+
+
+def test_the_stale_page_says_how_long_in_words_with_translated_statuses_a_page_at_a_time(
+    client: FlaskClient, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incidents = [
+        incident_of_report(report(services, text), uow=services.uow())
+        for text in ("MOV women cannot go to the market", "ATK shooting near the school")
+    ]
+    with services.uow() as uow:  # reported 59 d 8 h 18 min ago (85458 min), long past the deadline
+        uow.session.execute(
+            update(Incident)
+            .where(Incident.id.in_(incidents))
+            .values(first_reported_at=utcnow() - timedelta(minutes=85458, seconds=20))
+        )
+        uow.commit()
+    escalate_overdue(utcnow() + timedelta(days=2), uow=services.uow())
+    monkeypatch.setattr(oversight, "STALE_PAGE_SIZE", 1)
+    _signed_in(client, services, "triage_reviewer")
+    post_form(client, "/language", {"language": "fr", "next": "/stale"})
+    first = client.get("/stale", headers=PAGE).get_data(as_text=True)
+    assert "59 j 8 h" in first
+    assert "85458" not in first
+    assert "Reçu" in first
+    assert ">received<" not in first
+    assert 'href="/stale?page=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = client.get("/stale?page=2", headers=PAGE).get_data(as_text=True)
+    assert 'href="/stale?page=1" rel="prev"' in second
+    assert 'rel="next"' not in second
+    shown = [re.findall(r'data-incident="(\d+)"', page) for page in (first, second)]
+    assert sorted(int(i) for ids in shown for i in ids) == sorted(incidents)
+    assert client.get("/stale?page=99", headers=PAGE).get_data(as_text=True).count("data-incident=") == 1
 
 
 def test_indicators_show_the_share_addressed_and_network_feedback(
