@@ -40,6 +40,7 @@ from alerts.models import (
     StaffNotification,
     utcnow,
 )
+from alerts.vocabulary import REVIEW_DEADLINES
 from app import jobs
 from app.bootstrap import Services
 from app.worker import drain
@@ -427,7 +428,10 @@ class TestStaffAlerts:
             )
 
         assert digests(escalated_at) == []  # just alerted: not overdue again yet
-        start = datetime.fromtimestamp((escalated_at + hour).timestamp() // 3600 * 3600, UTC) + timedelta(
+        # The first hourly window to open after the escalation's new deadline (P1: 15 min) has passed,
+        # whatever the minute the test runs at.
+        overdue_from = escalated_at + REVIEW_DEADLINES["P1"]
+        start = datetime.fromtimestamp((overdue_from + hour).timestamp() // 3600 * 3600, UTC) + timedelta(
             minutes=1
         )
         first = digests(start)
