@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from alerts.audit.trail import record_event
 from alerts.errors import UnknownIncident
-from alerts.incidents.routing import AlertFacts, Routing, alert_text, digest_text
+from alerts.incidents.routing import AlertFacts, Responder, Routing, alert_text, digest_text
 from alerts.models import Incident, StaffDigest, StaffNotification, utcnow
 from alerts.queries import REAL_INCIDENTS, UNMERGED
 from alerts.triage.priority import escalate, review_deadline
@@ -204,12 +204,7 @@ def load_staff_digest(
     """The digest to send, or None when it was sent already or its responder left the routing."""
     with uow:
         digest = uow.session.get(StaffDigest, digest_id)
-        if digest is None or digest.status == "sent":
-            return None
-        responder = routing.by_name(digest.responder)
-        if responder is None:
-            digest.status, digest.error = "failed", "responder no longer in the routing file"
-            uow.commit()
+        if digest is None or (responder := _recipient(uow, digest, routing)) is None:
             return None
         url = f"{base_url.rstrip('/')}/stale"
         subject, text = digest_text(digest.incident_ids, url=url)
@@ -237,12 +232,7 @@ def load_staff_alert(
     """The alert to send, or None when it was sent already or its responder left the routing."""
     with uow:
         notification = uow.session.get(StaffNotification, notification_id)
-        if notification is None or notification.status == "sent":
-            return None
-        responder = routing.by_name(notification.responder)
-        if responder is None:
-            notification.status, notification.error = "failed", "responder no longer in the routing file"
-            uow.commit()
+        if notification is None or (responder := _recipient(uow, notification, routing)) is None:
             return None
         incident = _incident(uow.session, notification.incident_id)
         facts = _facts(incident, taxonomy)
@@ -290,6 +280,17 @@ def record_staff_alert(
         else:
             notification.status, notification.error = "failed", error
         uow.commit()
+
+
+def _recipient(uow: UnitOfWork, row: StaffNotification | StaffDigest, routing: Routing) -> Responder | None:
+    """Whom a pending alert or digest goes to; None once sent, or (failing it) if she left the routing."""
+    if row.status == "sent":
+        return None
+    responder = routing.by_name(row.responder)
+    if responder is None:
+        row.status, row.error = "failed", "responder no longer in the routing file"
+        uow.commit()
+    return responder
 
 
 def _reserve(
