@@ -8,7 +8,7 @@ from typing import Protocol
 import geopandas as gpd
 
 from geo.geocoder import Resolution
-from geo.types import AreaAssignment
+from geo.types import AreaAssignment, PlaceOption
 
 
 class Places(Protocol):
@@ -22,6 +22,14 @@ class Places(Protocol):
 
     def locate(self, lon: float, lat: float) -> AreaAssignment | None:
         """None when no boundary layer is loaded."""
+        ...
+
+    def search(self, text: str, country: str | None, *, limit: int = 10) -> list[PlaceOption]:
+        """Settlements and admin areas whose names start with or match ``text`` (type-ahead), best first."""
+        ...
+
+    def area(self, pcode: str) -> PlaceOption | None:
+        """The admin area with this P-code, None when no loaded layer has it."""
         ...
 
 

@@ -21,6 +21,26 @@ class AreaAssignment:
 
 
 @dataclass(frozen=True, slots=True)
+class PlaceOption:
+    """A place a reviewer can choose when she corrects where a report happened: a settlement from
+    the gazetteer (precision 1) or an admin area from the layers (precision 2 for admin-2 and finer,
+    3 for admin-1), with the areas it lies in."""
+
+    name: str
+    country: str | None
+    lon: float
+    lat: float
+    """The settlement's point, or a point inside the area (never outside its polygon)."""
+    precision: int
+    kind: str
+    """The gazetteer kind (town, village, …) or the admin level key (adm1, adm2, …)."""
+    pcode: str | None = None
+    """The area's own P-code, for an admin area."""
+    areas: AreaAssignment = field(default_factory=AreaAssignment)
+    """The admin areas it lies in: for an area, itself and its parents only."""
+
+
+@dataclass(frozen=True, slots=True)
 class NamedArea:
     level: str
     pcode: str
