@@ -30,6 +30,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from alerts.vocabulary import (
+    ALIAS_STATUSES,
+    CORRECTED_FIELDS,
     CREDIBILITY_GRADES,
     DELIVERY_STATUSES,
     EXTERNAL_CHECKS,
@@ -328,6 +330,8 @@ class Incident(Base):
     action_ref: Mapped[str | None] = mapped_column(String(64))
     """The patrol or operation reference of that action."""
     first_reported_at: Mapped[datetime]
+    occurred_at: Mapped[datetime | None]
+    """When it happened, as a reviewer established it (None: not corrected; the reports tell)."""
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     deadline_at: Mapped[datetime]
     training: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -539,6 +543,7 @@ class AuditEvent(Base):
     """One line of the append-only, hash-chained audit trail (R30)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (Index(None, "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -570,3 +575,90 @@ class AuditCheckpoint(Base):
     """File name inside the archive directory."""
     archive_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Correction(Base):
+    """A reviewer's correction of one field of an incident, with the values before and after (R5).
+
+    Also in the audit trail; kept here so the triage-quality page and undo read them by field."""
+
+    __tablename__ = "corrections"
+    __table_args__ = (CheckConstraint(_one_of("field", CORRECTED_FIELDS), name="field"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    field: Mapped[str] = mapped_column(String(16))
+    before: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    after: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(254))
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("corrections.id"))
+    """The correction this one puts back, when it is an undo."""
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LabelledExample(Base):
+    """A report as a reviewer labelled it: what the classifier trains and is measured on.
+
+    The text is the report's own (joined, never copied): erasing a narrative erases it here too."""
+
+    __tablename__ = "labelled_examples"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(8))
+    triage_category: Mapped[str] = mapped_column(String(3))
+    """What the classifier said, before any correction."""
+    category: Mapped[str] = mapped_column(String(3))
+    flags: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    labelled_by: Mapped[str] = mapped_column(String(254))
+    labelled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    training: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PlaceAlias(Base):
+    """Words a monitor wrote for a place, as a reviewer's correction tied them to it; the geocoder
+    uses an alias once an admin approves it, for this deployment."""
+
+    __tablename__ = "place_aliases"
+    __table_args__ = (
+        CheckConstraint(_one_of("status", ALIAS_STATUSES), name="status"),
+        CheckConstraint("precision BETWEEN 1 AND 3", name="precision"),
+        Index(
+            "uq_place_aliases_approved",
+            "country",
+            "text",
+            unique=True,
+            postgresql_where=text("status = 'approved'"),
+            sqlite_where=text("status = 'approved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))
+    """Normalised (geo.placenames.normalise_place), as the geocoder compares names."""
+    typed: Mapped[str] = mapped_column(String(200))
+    """As she wrote it, for the admin who decides."""
+    country: Mapped[str] = mapped_column(String(2), server_default="")
+    place_name: Mapped[str] = mapped_column(String(200))
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    precision: Mapped[int] = mapped_column(SmallInteger)
+    areas: Mapped[dict[str, Any]] = mapped_column(JSONDocument)
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    proposed_by: Mapped[str] = mapped_column(String(254))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(254))
+    decided_at: Mapped[datetime | None]
+
+
+class NarrativeRead(Base):
+    """Who first read an incident's narratives, and when: when the incident is restricted later
+    (a correction to sexual violence), its audit event names who had read them before (R29)."""
+
+    __tablename__ = "narrative_reads"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    reader: Mapped[str] = mapped_column(String(254), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(default=utcnow)

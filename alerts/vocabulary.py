@@ -34,6 +34,9 @@ VERIFIED_STATES = ("verified", "response_dispatched", "closed")
 EXTERNAL_CHECKS = ("confirmed", "contradicted")
 TRIAGE_QUEUES = ("triage", "election_process")
 SUGGESTION_STATUSES = ("open", "merged", "dismissed")
+CORRECTED_FIELDS = ("category", "flags", "priority", "occurred_at", "place", "restriction")
+"""What a reviewer corrects of an incident (alerts/incidents/corrections.py)."""
+ALIAS_STATUSES = ("proposed", "approved", "rejected")
 NOTIFICATION_STATUSES = ("pending", "sent", "failed")
 
 INBOUND_STATUSES = ("received", "processed", "review", "failed")

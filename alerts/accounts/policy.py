@@ -44,18 +44,35 @@ CONTACTS = "contacts"
 """The contact vault (R28)."""
 ADMINISTER = "administer"
 """Users, networks and monitors by pseudonym: configuration, not content."""
+CORRECT = "correct"
+"""Correct an incident's category, flags, priority, time, place and restriction (#16)."""
+CORRECT_WHERE_WHEN = "correct_where_when"
+"""Correct only where and when it happened and its priority: what a patrol finds out."""
 TRAIN = "train"
 """The phone simulator (training deployments): the coordinator trains her monitors, the admin staff."""
 
 CAPABILITIES: Mapping[str, frozenset[str]] = {
     "network_coordinator": frozenset({INCIDENTS, OWN_NETWORKS, INDICATORS, TRAIN}),
     "triage_reviewer": frozenset(
-        {INCIDENTS, NARRATIVES, REPORTERS, REVIEW, RESPOND, VERIFIED_FEED, INDICATORS}
+        {INCIDENTS, NARRATIVES, REPORTERS, REVIEW, CORRECT, RESPOND, VERIFIED_FEED, INDICATORS}
     ),
-    "joc_officer": frozenset({INCIDENTS, VERIFIED_ONLY, RESPOND, VERIFIED_FEED, INDICATORS, PROTECTION}),
+    "joc_officer": frozenset(
+        {INCIDENTS, VERIFIED_ONLY, CORRECT_WHERE_WHEN, RESPOND, VERIFIED_FEED, INDICATORS, PROTECTION}
+    ),
     "protection_analyst": frozenset({INCIDENTS, VERIFIED_ONLY, VERIFIED_FEED, INDICATORS, PROTECTION}),
     "wpa_crsv_focal": frozenset(
-        {INCIDENTS, NARRATIVES, REPORTERS, RESTRICTED, REVIEW, RESPOND, VERIFIED_FEED, INDICATORS, PROTECTION}
+        {
+            INCIDENTS,
+            NARRATIVES,
+            REPORTERS,
+            RESTRICTED,
+            REVIEW,
+            CORRECT,
+            RESPOND,
+            VERIFIED_FEED,
+            INDICATORS,
+            PROTECTION,
+        }
     ),
     "contact_officer": frozenset({CONTACTS}),
     "admin": frozenset({INDICATORS, ADMINISTER, TRAIN}),
@@ -72,8 +89,11 @@ NARRATIVE_FLAGS = ("evidence",)
 """Flags that quote her words: they go with the narrative."""
 RESTRICTED_FLAGS = ("women_target_type", "place_candidates")
 """Flags that describe a sexual-violence survivor or place her: CRSV focal point only."""
-FREE_TEXT_DETAILS = ("reason",)
-"""History details a reviewer wrote in her own words: of a restricted incident, CRSV focal point only."""
+FREE_TEXT_DETAILS = ("reason", "before", "after")
+"""History details a reviewer wrote in her own words, and a correction's values (a place, a
+survivor's flags): of a restricted incident, CRSV focal point only."""
+WHERE_WHEN_FIELDS = ("place", "occurred_at", "priority")
+"""What ``CORRECT_WHERE_WHEN`` corrects."""
 
 _Columns = TypeVarTuple("_Columns")
 
@@ -90,6 +110,18 @@ def require(viewer: Viewer, capability: str, what: str) -> None:
 def roles_with(capability: str) -> frozenset[str]:
     """The roles that have ``capability`` (for pages that open to them, and for navigation)."""
     return frozenset(role for role, capabilities in CAPABILITIES.items() if capability in capabilities)
+
+
+def correctable_fields(viewer: Viewer, fields: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of an incident's ``fields`` she may correct (the pages offer these only)."""
+    if may(viewer, CORRECT):
+        return fields
+    return tuple(f for f in fields if f in WHERE_WHEN_FIELDS) if may(viewer, CORRECT_WHERE_WHEN) else ()
+
+
+def require_correction(viewer: Viewer, field: str) -> None:
+    if field not in correctable_fields(viewer, (field,)):
+        raise NotPermitted(f"role {viewer.role} cannot correct the {field} of an incident")
 
 
 def sees_restricted(viewer: Viewer, restricted: bool) -> bool:

@@ -22,6 +22,7 @@ from alerts.accounts.policy import (
     REVIEW,
     VERIFIED_FEED,
     VERIFIED_ONLY,
+    correctable_fields,
     incident_scope,
     may,
     may_read_narrative,
@@ -35,6 +36,7 @@ from alerts.accounts.policy import (
 from alerts.accounts.users import viewer_of
 from alerts.audit.trail import record_event
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
+from alerts.incidents.corrections import corrections_of, record_narrative_read
 from alerts.incidents.corroboration import (
     dismiss_locked,
     lock_incidents,
@@ -57,6 +59,7 @@ from alerts.triage.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import (
     AWAITING_REVIEW,
+    CORRECTED_FIELDS,
     CREDIBILITY_GRADES,
     OPEN_STATES,
     PRIORITIES,
@@ -254,11 +257,14 @@ def incident_detail(
                 subject_id=incident.id,
                 details={"reports": [v["id"] for v in views]},
             )
+        elif may_read_narrative(viewer, incident.restricted) and views:
+            record_narrative_read(uow.session, incident.id, viewer.email)
         detail = _queue_item(incident, len(views)) | {
             "queue": incident.queue,
             "lon": incident.lon,
             "lat": incident.lat,
             "precision": incident.precision,
+            "occurred_at": incident.occurred_at.isoformat() if incident.occurred_at else None,
             "external_check": incident.external_check,
             "responder": incident.responder,
             "action_ref": incident.action_ref,
@@ -269,6 +275,10 @@ def incident_detail(
             "merged_from": _merged_from(uow, incident.id),
             "merged_into": incident.merged_into_id,
             "history": redact_history(_history(uow, incident.id), viewer, incident.restricted),
+            "corrections": redact_history(corrections_of(uow, incident.id), viewer, incident.restricted),
+            "correctable": correctable_fields(viewer, CORRECTED_FIELDS)
+            if sees_restricted(viewer, incident.restricted) and incident.merged_into_id is None
+            else (),
         }
         uow.commit()
     return redact_incident(detail, viewer)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from alerts.ports import Places
 from geo.geocoder import Candidate, GeocodeResult
+from geo.placenames import normalise_place
 
 PLACE_CANDIDATES = 5
 """How many candidate places an unresolved report keeps for the reviewer."""
@@ -32,6 +33,20 @@ class Placement:
     ``place_candidates`` when none was trusted enough."""
 
 
+@dataclass(frozen=True, slots=True)
+class KnownPlace:
+    """An approved alias: words monitors of this deployment write for a place (``PlaceAlias``)."""
+
+    text: str
+    """Normalised, as ``normalise_place`` gives it."""
+    name: str
+    country: str | None
+    lon: float
+    lat: float
+    precision: int
+    areas: dict[str, str]
+
+
 def area_fields(
     pcodes: dict[str, str], names: dict[str, str], sector: str | None, special: tuple[str, ...] = ()
 ) -> dict[str, str]:
@@ -54,8 +69,10 @@ def place_report(
     home_area: str | None,
     network_area: str | None,
     places: Places,
+    aliases: Iterable[KnownPlace] = (),
 ) -> Placement:
-    """A pin wins over words; words are resolved once, against her home area and her network's."""
+    """A pin wins over words; words a reviewer taught (approved aliases) over the gazetteer; words
+    are resolved once, against her home area and her network's."""
     lon, lat = content.get("lon"), content.get("lat")
     if lon is not None and lat is not None:
         return _pinned(lon, lat, country, places)
@@ -63,6 +80,8 @@ def place_report(
     query = place_query or (home_area or "" if missed_call else "")
     if not query:
         return Placement(country)
+    if place_query and (known := alias_in(place_query, aliases)):
+        return _taught(known)
     resolution = places.resolve(query, country, home_area=home_area, network_area=network_area)
     if resolution.result is not None:
         return _named(resolution.result, in_words=bool(place_query))
@@ -71,6 +90,25 @@ def place_report(
         # that, decisions.md); with it, the one resolution above would serve both.
         resolution = places.resolve(query, country, home_area=home_area)
     return _unresolved(country, resolution.candidates)
+
+
+def alias_in(text: str, aliases: Iterable[KnownPlace]) -> KnownPlace | None:
+    """The longest approved alias whose words appear, whole, in ``text``."""
+    words = f" {normalise_place(text)} "
+    found = [a for a in aliases if a.text and f" {a.text} " in words]
+    return max(found, key=lambda a: len(a.text), default=None)
+
+
+def _taught(known: KnownPlace) -> Placement:
+    return Placement(
+        known.country,
+        known.lon,
+        known.lat,
+        known.precision,
+        known.name,
+        areas=dict(known.areas),
+        flags={"geocode_confidence": 1.0, "place_alias": known.text},
+    )
 
 
 def _pinned(lon: float, lat: float, country: str | None, places: Places) -> Placement:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from alerts.errors import UnknownInboundMessage, UnknownIncident
 from alerts.incidents.corroboration import refresh_credibility
+from alerts.intake.aliases import approved_aliases
 from alerts.intake.placement import Placement, place_report
 from alerts.messages import InboundReceipt, RecordInbound
 from alerts.models import (
@@ -309,6 +310,7 @@ def process_inbound(
             home_area=sender.home_area,
             network_area=sender.network_area,
             places=geocoder,
+            aliases=approved_aliases(uow.session, sender.country),
         )
         incident = _new_incident(message, reading, placement)
         uow.session.add(incident)
@@ -338,7 +340,7 @@ def _new_incident(message: InboundMessage, reading: Reading, placement: Placemen
     cells = h3_cells(lon, lat) if lon is not None and lat is not None else {}
     return Incident(
         category=reading.category.code,
-        restricted=reading.category.restricted,
+        restricted=reading.category.restricted or bool(reading.flags.get("sxv_cue")),
         status="received",
         priority=reading.priority,
         country=placement.country,
