@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -96,12 +96,14 @@ def undo(
     places: Places,
     now: datetime,
     reason: str = "",
+    incident_id: int | None = None,
 ) -> dict[str, Any]:
-    """Put back what a correction changed, as a new correction (the history keeps both)."""
+    """Put back what a correction changed, as a new correction (the history keeps both); with
+    ``incident_id``, only a correction of that incident."""
     with uow:
         earlier = uow.session.get(Correction, correction_id)
-        if earlier is None:
-            raise InvalidValue(f"no correction {correction_id}")
+        if earlier is None or incident_id not in (None, earlier.incident_id):
+            raise InvalidValue(f"no correction {correction_id} of this incident")
         lock_incidents(uow.session, [earlier.incident_id])
         incident = _load(uow.session, earlier.incident_id, viewer, earlier.field)
         request = CorrectionRequest(earlier.field, _value_of(earlier.field, earlier.before), reason)
@@ -313,6 +315,7 @@ def _occurred(incident: Incident, value: Any, now: datetime) -> tuple[_Snapshot,
             raise InvalidValue(f"occurred_at {value!r} is not an ISO 8601 date and time") from exc
         if when.tzinfo is None:
             raise InvalidValue("occurred_at needs a time zone (e.g. 2026-12-01T14:00:00+02:00)")
+        when = when.astimezone(UTC)
         if when > now + CLOCK_SKEW:
             raise InvalidValue("occurred_at is in the future")
     before = {"occurred_at": incident.occurred_at.isoformat() if incident.occurred_at else None}

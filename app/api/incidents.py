@@ -19,6 +19,7 @@ from flask import Blueprint, request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from alerts.errors import InvalidValue
+from alerts.incidents.corrections import REASON_LIMIT, CorrectionRequest, correct, undo
 from alerts.incidents.review import (
     MAX_ID,
     MAX_PAGE,
@@ -44,7 +45,14 @@ from alerts.incidents.review import (
 )
 from alerts.messages import Viewer
 from alerts.models import utcnow
-from alerts.vocabulary import EXTERNAL_CHECKS, OPEN_STATES, QUEUE_VIEWS, RELIABILITY_GRADES, TRIAGE_QUEUES
+from alerts.vocabulary import (
+    CORRECTED_FIELDS,
+    EXTERNAL_CHECKS,
+    OPEN_STATES,
+    QUEUE_VIEWS,
+    RELIABILITY_GRADES,
+    TRIAGE_QUEUES,
+)
 from app import MAX_REQUEST_BYTES, current_services
 from app.auth import current_viewer
 from app.bootstrap import Services
@@ -181,6 +189,13 @@ class Body:
         value = self._required(name, what) if required else self.data.get(name)
         if not (value is None and nullable) and value not in options:
             raise InvalidValue(f"field '{name}' must be {what}")
+        return value
+
+    def plain(self, name: str) -> Any:
+        """Any JSON value the service checks itself, without NUL in its text (PostgreSQL stores none)."""
+        value = self._required(name, "a value")
+        if "\\u0000" in json.dumps(value):
+            raise InvalidValue(f"field '{name}' must not hold NUL characters")
         return value
 
     def email(self, name: str) -> str | None:
@@ -351,6 +366,46 @@ def external_check(incident_id: int) -> dict[str, Any]:
     outcome = body.choice("outcome", EXTERNAL_CHECKS, nullable=True)
     record_check(incident_id, viewer, uow=current_services().uow(), outcome=outcome)
     return _detail(incident_id, viewer)
+
+
+@bp.post(f"/<{ID}:incident_id>/corrections")
+def add_correction(incident_id: int) -> tuple[dict[str, Any], int]:
+    """A reviewer's correction of one field (#16); answers with the incident as it now is."""
+    viewer, body, services = current_viewer(), Body.of_request(), current_services()
+    body.only("field", "value", "reason", "place_words")
+    field = body.choice("field", CORRECTED_FIELDS, nullable=False)
+    value = body.plain("value")
+    reason = body.text("reason", REASON_LIMIT, required=False)
+    words = body.text("place_words", 200, required=False)
+    correct(
+        incident_id,
+        CorrectionRequest(field, value, reason, words),
+        viewer,
+        uow=services.uow(),
+        taxonomy=services.taxonomy,
+        places=services.geocoder,
+        now=utcnow(),
+    )
+    return _detail(incident_id, viewer), 201
+
+
+@bp.post(f"/<{ID}:incident_id>/corrections/<{ID}:correction_id>/undo")
+def undo_correction(incident_id: int, correction_id: int) -> tuple[dict[str, Any], int]:
+    """Put back what one of the incident's corrections changed, as a new correction."""
+    viewer, body, services = current_viewer(), Body.of_request(), current_services()
+    body.only("reason")
+    reason = body.text("reason", REASON_LIMIT, required=False)
+    undo(
+        correction_id,
+        viewer,
+        uow=services.uow(),
+        taxonomy=services.taxonomy,
+        places=services.geocoder,
+        now=utcnow(),
+        reason=reason,
+        incident_id=incident_id,
+    )
+    return _detail(incident_id, viewer), 201
 
 
 @api.get("/verified")

@@ -89,7 +89,8 @@ class TestEachField:
         assert done["details"]["after"] == {"category": "FIG", "restricted": False}
         assert _incident_row(services, incident_id).category == "FIG"
         (event,) = _events(services, incident_id, "incident.correct")
-        assert event["field"] == "category" and event["reason"] == "two armed groups"
+        assert event["field"] == "category"
+        assert event["reason"] == "two armed groups"
         with services.uow() as uow:
             example = uow.session.scalar(select(LabelledExample))
             assert example is not None
@@ -146,10 +147,11 @@ class TestEachField:
         _correct(services, incident_id, reviewer, "place", {"how": "map", "lon": 31.6, "lat": 4.85})
         row = _incident_row(services, incident_id)
         assert (row.lon, row.lat, row.precision) == (31.6, 4.85, 1)
-        assert row.h3_r7 is not None and row.h3_r7 != ""
+        assert row.h3_r7 is not None
+        assert row.h3_r7 != ""
         with pytest.raises(InvalidValue, match="longitude and latitude"):
             _correct(services, incident_id, reviewer, "place", {"how": "map", "lon": 200, "lat": 4})
-        with pytest.raises(InvalidValue, match="place.name is needed"):
+        with pytest.raises(InvalidValue, match=r"place\.name is needed"):
             _correct(services, incident_id, reviewer, "place", {"how": "search", "lon": 31, "lat": 4})
 
     def test_nothing_to_correct_is_refused(self, services: Services) -> None:
@@ -217,12 +219,14 @@ class TestSexualViolenceSafety:
         assert _detail(services, incident_id, reviewer)["reports"][0]["text"]
         _correct(services, incident_id, reviewer, "category", "SXV", reason="she told the WPA")
         seen = _detail(services, incident_id, reviewer)
-        assert seen["narrative_visible"] is False and "text" not in seen["reports"][0]
+        assert seen["narrative_visible"] is False
+        assert "text" not in seen["reports"][0]
         assert seen["correctable"] == ()
         (event,) = _events(services, incident_id, "incident.correct")
         assert event["read_before"] == [reviewer.email]
         history = [e for e in seen["history"] if e["action"] == "incident.correct"]
-        assert "before" not in history[0]["details"] and "reason" not in history[0]["details"]
+        assert "before" not in history[0]["details"]
+        assert "reason" not in history[0]["details"]
         with pytest.raises(NotPermitted, match="CRSV focal point"):  # away from SXV is hers alone
             _correct(services, incident_id, reviewer, "category", "ATK")
         focal = _viewer(services, "wpa_crsv_focal")
