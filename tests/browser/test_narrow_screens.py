@@ -1,6 +1,7 @@
 """The incident, protection, queue and indicators pages on a phone (390 px wide) in French and Arabic:
 nothing scrolls the page sideways (wide tables scroll inside their own box), every drop-down shows its
-whole selected label, and a banded count reads "<3" in Arabic too."""
+whole selected label, and a banded count reads "<3" in Arabic too. A reviewer reads every French grade
+she may choose in full, on a phone and on a desktop."""
 
 from __future__ import annotations
 
@@ -22,16 +23,17 @@ PHONE = {"width": 390, "height": 844}
 BRIA = (21.986, 6.5375)
 LANGUAGES = {"fr": "Français", "ar": "العربية"}
 
-CLIPPED_SELECTS = """() => [...document.querySelectorAll("select")]
+CLIPPED_SELECTS = """(every) => [...document.querySelectorAll("select")]
   .filter(s => s.offsetParent !== null)
   .map(s => {
     // A drop-down cuts a long label without any overflow to measure (its scrollWidth is its
     // clientWidth), so measure the width it needs: a copy holding only what it shows (the selected
-    // option; every option of a list box), at its natural width, beside it so the same styles apply.
+    // option; every option of a list box, or when asked), at its natural width, beside it so the same
+    // styles apply.
     const probe = s.cloneNode(false);
     probe.removeAttribute("id");
     probe.removeAttribute("name");
-    const shown = s.multiple ? [...s.options] : [...s.selectedOptions];
+    const shown = s.multiple || every ? [...s.options] : [...s.selectedOptions];
     shown.forEach(o => probe.appendChild(o.cloneNode(true)));
     probe.style.cssText =
       "position: absolute; visibility: hidden; inline-size: auto; min-inline-size: 0; max-inline-size: none";
@@ -103,8 +105,25 @@ def test_the_pages_fit_a_phone_in_french_and_arabic(
         phone.screenshot(path=str(SCREENSHOTS / f"phone-{language}-{name}.png"), full_page=True)
         overflow = phone.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{path} in {language} scrolls sideways by {overflow} px"
-        assert phone.evaluate(CLIPPED_SELECTS) == [], f"{path} in {language} cuts a drop-down's label"
+        assert phone.evaluate(CLIPPED_SELECTS, False) == [], f"{path} in {language} cuts a drop-down's label"
     phone.goto(dashboard.at("/protection"))
     bands = phone.evaluate(BANDS)
     assert len(bands) == 2  # the sexual-violence cell and the sentence under the table
     assert [band["text"] for band in bands if band["reversed"]] == []
+
+
+@pytest.mark.parametrize("width", [390, 1100])
+def test_a_reviewer_reads_every_grade_she_may_choose_in_french(
+    browser: Browser, dashboard: Dashboard, width: int
+) -> None:
+    incident = verified_incident(dashboard.services, *BRIA, status="under_review")
+    context = browser.new_context(locale="en-US", viewport={"width": width, "height": 900})
+    page = context.new_page()
+    sign_in(page, dashboard, dashboard.email("triage_reviewer"))
+    page.wait_for_url(dashboard.at("/queue"))
+    page.get_by_role("button", name="Français").click()
+    page.wait_for_url(dashboard.at("/queue"))
+    page.goto(dashboard.at(f"/incidents/{incident}"))
+    page.wait_for_selector("#verify-credibility")
+    assert page.evaluate(CLIPPED_SELECTS, True) == []  # "1 — confirmée par d'autres sources" and the rest
+    context.close()
