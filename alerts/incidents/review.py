@@ -158,7 +158,7 @@ def list_queue(
     start = _decode_cursor(after) if after else None
     if start and filters.view is not None and start[0] != list(QUEUE_VIEWS).index(filters.view):
         raise InvalidValue("the page cursor is not one this server gave")  # another tab's
-    training = Incident.training.is_(filters.training)  # "IS", as the queue index wants (migration 0004)
+    training = Incident.training.is_(filters.training)  # the queue index leaves it out: both use it
     query = _filtered(scoped(select(Incident).where(UNMERGED, training), viewer), filters)
     key = (Incident.priority, Incident.deadline_at, Incident.id)
     with uow:
