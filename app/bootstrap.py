@@ -70,9 +70,10 @@ class LazyGeocoder:
 
     def search(self, text: str, country: str | None, *, limit: int = 10) -> list[PlaceOption]:
         geocoder, locator = self._loaded()
+        index = geocoder.index  # built outside the lock: locating need not wait for it
         with self._lock:
-            if self._search is None:  # built on the first search: the index is the geocoder's own
-                self._search = PlaceSearch(geocoder.index, locator)
+            if self._search is None:  # built on the first search, over the geocoder's own index
+                self._search = PlaceSearch(index, locator)
         return self._search.search(text, country, limit=limit)
 
     def area(self, pcode: str) -> PlaceOption | None:
