@@ -213,7 +213,7 @@ class PlaceSearch:
         block = self._index.blocks.get(country) if country else self._index.any_block
         edits = max_edits(len(query.replace(" ", "")))
         names = block.choices(query, edits) if block is not None else []
-        return names + self._area_keys
+        return list(dict.fromkeys(names + self._area_keys))  # a key may sit in several of a block's tables
 
     def _distinct(self, ranked: Iterable[int], limit: int) -> list[int]:
         """Each place once: a settlement of the same name near a better one is that one (2 km, more
