@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, request
 
-from alerts.accounts.policy import REVIEW, require
+from alerts.accounts.policy import require_correction
 from alerts.errors import InvalidValue
 from alerts.intake.placement import area_fields
 from alerts.messages import Viewer
@@ -54,7 +54,7 @@ def option_json(option: PlaceOption) -> dict[str, Any]:
 def search() -> dict[str, Any]:
     """Places whose name is, or has a word that starts with, ``q``; best first."""
     viewer = _viewer()
-    require(viewer, REVIEW, "search places to correct an incident")
+    require_correction(viewer, "place")  # the type-ahead serves whoever may correct a place
     args = Query(request.args, ("q", "country", "limit"))
     text = args.args.get("q", "")
     if text:

@@ -23,8 +23,9 @@ from tests.web import add_user, sign_in
 
 pytestmark = pytest.mark.integration
 
-REVIEWERS = ("triage_reviewer", "wpa_crsv_focal")
-OTHERS = ("joc_officer", "protection_analyst", "network_coordinator", "contact_officer", "admin", "auditor")
+CORRECTORS = ("triage_reviewer", "wpa_crsv_focal", "joc_officer")
+"""The roles that may correct an incident's place."""
+OTHERS = ("protection_analyst", "network_coordinator", "contact_officer", "admin", "auditor")
 PATH = "/api/places"
 
 
@@ -42,8 +43,8 @@ def _places(client: FlaskClient, headers: dict[str, str], operation: Any, query:
 
 
 class TestWhoMaySearch:
-    @pytest.mark.parametrize("role", REVIEWERS)
-    def test_reviewers_search_with_a_token(
+    @pytest.mark.parametrize("role", CORRECTORS)
+    def test_those_who_may_correct_a_place_search_with_a_token(
         self, client: FlaskClient, services: Services, operation: Any, role: str
     ) -> None:
         [juba] = _places(client, bearer(services, role), operation, "q=jub&country=SS&limit=1")
@@ -55,7 +56,7 @@ class TestWhoMaySearch:
         response = client.get(f"{PATH}?q=juba", headers=bearer(services, role))
         assert (response.status_code, response.json) == (
             403,
-            {"error": f"role {role} cannot search places to correct an incident"},
+            {"error": f"role {role} cannot correct the place of an incident"},
         )
 
     def test_without_a_token_or_a_session_it_asks_for_a_token(self, client: FlaskClient) -> None:
@@ -74,9 +75,11 @@ class TestWhoMaySearch:
         # A token sent along is the one that counts, even from a signed-in browser.
         refused = reviewer.get(f"{PATH}?q=juba", headers={"Authorization": "Bearer not-a-token"})
         assert refused.status_code == 401
-        joc = app.test_client()
-        assert sign_in(joc, add_user(services, "joc_officer", "j@test.dalili.org")).status_code == 302
-        assert joc.get(f"{PATH}?q=juba").status_code == 403
+        analyst = app.test_client()
+        assert (
+            sign_in(analyst, add_user(services, "protection_analyst", "a@test.dalili.org")).status_code == 302
+        )
+        assert analyst.get(f"{PATH}?q=juba").status_code == 403
 
 
 class TestQuery:
