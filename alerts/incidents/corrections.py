@@ -23,7 +23,6 @@ from alerts.accounts.policy import RESTRICTED, may, require_correction, scoped
 from alerts.audit.trail import record_event
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
 from alerts.incidents.corroboration import lock_incidents
-from alerts.intake.placement import TOWN_KINDS, area_fields
 from alerts.messages import Viewer
 from alerts.models import Correction, Incident, LabelledExample, NarrativeRead, PlaceAlias, Report
 from alerts.ports import Places
@@ -34,7 +33,7 @@ from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import CORRECTED_FIELDS, PRIORITIES
 from geo.hotspots import h3_cells
 from geo.placenames import normalise_place
-from geo.types import PlaceOption
+from geo.types import TOWN_KINDS, PlaceOption, area_fields
 
 CORRECTED_FLAGS = (
     "vawe",
