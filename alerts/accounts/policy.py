@@ -50,6 +50,8 @@ CORRECT_WHERE_WHEN = "correct_where_when"
 """Correct only where and when it happened and its priority: what a patrol finds out."""
 TRAIN = "train"
 """The phone simulator (training deployments): the coordinator trains her monitors, the admin staff."""
+TRIAGE_QUALITY = "triage_quality"
+"""How often reviewers kept or changed triage's category and place (#16): aggregates only."""
 
 CAPABILITIES: Mapping[str, frozenset[str]] = {
     "network_coordinator": frozenset({INCIDENTS, OWN_NETWORKS, INDICATORS, TRAIN}),
@@ -57,7 +59,16 @@ CAPABILITIES: Mapping[str, frozenset[str]] = {
         {INCIDENTS, NARRATIVES, REPORTERS, REVIEW, CORRECT, RESPOND, VERIFIED_FEED, INDICATORS}
     ),
     "joc_officer": frozenset(
-        {INCIDENTS, VERIFIED_ONLY, CORRECT_WHERE_WHEN, RESPOND, VERIFIED_FEED, INDICATORS, PROTECTION}
+        {
+            INCIDENTS,
+            VERIFIED_ONLY,
+            CORRECT_WHERE_WHEN,
+            RESPOND,
+            VERIFIED_FEED,
+            INDICATORS,
+            PROTECTION,
+            TRIAGE_QUALITY,
+        }
     ),
     "protection_analyst": frozenset({INCIDENTS, VERIFIED_ONLY, VERIFIED_FEED, INDICATORS, PROTECTION}),
     "wpa_crsv_focal": frozenset(
@@ -75,7 +86,7 @@ CAPABILITIES: Mapping[str, frozenset[str]] = {
         }
     ),
     "contact_officer": frozenset({CONTACTS}),
-    "admin": frozenset({INDICATORS, ADMINISTER, TRAIN}),
+    "admin": frozenset({INDICATORS, ADMINISTER, TRAIN, TRIAGE_QUALITY}),
     "auditor": frozenset(),
 }
 """DOMAIN.md §6.4 as capabilities, one row per role. Verified only: the JOC officer ("verified
