@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from alerts.accounts.policy import ADMINISTER, CONTACTS, INCIDENTS, INDICATORS, PROTECTION, REVIEW, roles_with
+from alerts.accounts.policy import (
+    ADMINISTER,
+    CONTACTS,
+    INCIDENTS,
+    INDICATORS,
+    PROTECTION,
+    REVIEW,
+    TRIAGE_QUALITY,
+    roles_with,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +31,7 @@ NAV_LINKS = (
     NavLink("/stale", _l("Stale"), roles_with(REVIEW)),
     NavLink("/indicators", _l("Indicators"), roles_with(INDICATORS)),
     NavLink("/protection", _l("Protection"), roles_with(PROTECTION)),
+    NavLink("/quality", _l("Triage quality"), roles_with(TRIAGE_QUALITY)),
     NavLink("/contacts", _l("Call-backs"), roles_with(CONTACTS)),
     NavLink("/admin", _l("Admin"), roles_with(ADMINISTER)),
 )
