@@ -273,7 +273,7 @@ def _category(
 
 
 def _cued(reports: list[Report]) -> bool:
-    return any(r.flags.get("sxv_cue") for r in reports)
+    return any(r.flags.get("sexual_violence_cue") for r in reports)
 
 
 def _flags(reports: list[Report], value: Any) -> tuple[_Snapshot, _Snapshot]:

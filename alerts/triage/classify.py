@@ -446,7 +446,7 @@ def classify(
         "channel": channel,
         # Sexual-violence words that did not carry the category: restricted until the CRSV focal
         # point clears it (#16), never lost to a co-occurring category.
-        "sxv_cue": category != "SXV" and scores.get("SXV", 0.0) > 0,
+        "sexual_violence_cue": category != "SXV" and scores.get("SXV", 0.0) > 0,
     }
     evidence = {c: v for c, v in matches.evidence.items()}
     if chosen is not None:
