@@ -237,12 +237,9 @@ class TestSexualViolenceSafety:
     def test_a_sexual_violence_cue_restricts_until_the_focal_point_clears_it(
         self, services: Services
     ) -> None:
-        incident_id = _incident(
-            services, "armed men looted and burned the market in Yei, shooting everyone, a girl was raped"
-        )
+        incident_id = _incident(services, "armed men looted the market in Yei and touched a girl")
         row = _incident_row(services, incident_id)
-        if row.category == "SXV":
-            pytest.skip("the classifier now calls this sexual violence outright")
+        assert row.category == "LOT"  # a weak word: a cue, not the category
         assert row.restricted is True
         reviewer = _viewer(services, "triage_reviewer")
         with pytest.raises(NotPermitted):
