@@ -22,6 +22,7 @@ from werkzeug.wrappers.response import Response
 
 from alerts.accounts.policy import INCIDENTS, OWN_NETWORKS, RESPOND, REVIEW, may, roles_with, sees_restricted
 from alerts.errors import InvalidValue
+from alerts.incidents.corrections import correct, undo
 from alerts.incidents.review import (
     MAX_PAGE,
     PAGE,
@@ -45,12 +46,13 @@ from alerts.incidents.review import (
 from alerts.incidents.workflow import TRANSITIONS, InvalidTransition, path_to
 from alerts.messages import Viewer
 from alerts.models import Network, utcnow
-from alerts.vocabulary import AWAITING_REVIEW, OPEN_STATES, QUEUE_VIEWS
+from alerts.vocabulary import AWAITING_REVIEW, CORRECTED_FIELDS, OPEN_STATES, QUEUE_VIEWS
 from app import current_services
 from app.bootstrap import Services
 from app.jobs import enqueue_follow_ups
-from app.web import review_format
+from app.web import correcting, review_format
 from app.web.access import current_viewer, requires_roles
+from app.web.correction_forms import FORMS
 from app.web.maps import LEAFLET_VERSION, bbox_around, boundaries_installed
 from app.web.maps import bp as maps_bp
 from app.web.review_forms import (
@@ -70,6 +72,9 @@ bp.register_blueprint(maps_bp)
 
 ID = "int(min=1, max=9223372036854775807)"
 """Ids are BIGINT: a larger one is no incident, not an overflow in the driver."""
+FIELD = f"any({', '.join(CORRECTED_FIELDS)})"
+PLACES_SEARCH = "/api/places"
+"""The type-ahead of places to correct to (the API's ``GET /api/places``, read with her session)."""
 FILTERS = ("country", "area", "sector", "category", "status", "network", "since", "until", "queue", "view")
 NEW_ITEMS_GRACE = timedelta(minutes=2)
 """Alerts received this long before the page was drawn but triaged after it still count as new."""
@@ -300,7 +305,7 @@ def map_data(detail: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     data["boundaries"] = (
         url_for("review.maps.boundaries", bbox=bbox) if bbox and boundaries_installed() else None
     )
-    data["labels"] = {"incident": _("Incident")}
+    data["labels"] = {"incident": _("Incident"), "draft": _("New place, not saved yet")}
     return data
 
 
@@ -323,7 +328,11 @@ def incident(incident_id: int) -> str:
         narratives=evidence,
         header_grade=review_format.grade(reliability, detail["credibility"]),
         reliability=reliability,
-        history=[review_format.describe(event) for event in detail["history"]],
+        history=[
+            correcting.describe(event, detail["correctable"], _category_label)
+            or review_format.describe(event)
+            for event in detail["history"]
+        ],
         can=allowed_actions(detail, viewer),
         map_data=map_data(detail, viewer),
         boundaries=boundaries_installed(),
@@ -333,24 +342,35 @@ def incident(incident_id: int) -> str:
         assign_form=AssignForm(prefix="assign", data={"email": detail["assigned_to"] or ""}),
         actioned_form=ActionedForm(prefix="actioned"),
         check_form=CheckForm(prefix="check", data={"outcome": detail["external_check"] or ""}),
+        corrections=correcting.correction_forms(
+            detail,
+            taxonomy=services.taxonomy,
+            places=services.geocoder,
+            countries=services.settings.countries,
+            label=_category_label,
+        ),
+        places_search=PLACES_SEARCH,
     )
 
 
-def _act(incident_id: int, form: FlaskForm, action: Callable[[], object], done: str) -> Response:
-    """Validate the form, run the action, flash what happened, and go back to the incident page."""
+def _act(
+    incident_id: int, form: FlaskForm, action: Callable[[], Any], done: str | Callable[[Any], str]
+) -> Response:
+    """Validate the form, run the action, flash what happened (``done``, or what it makes of the
+    action's answer), and go back to the incident page."""
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
     else:
         try:
-            action()
+            answer = action()
         except InvalidTransition:
             flash(_("Not done: this step is not possible from the incident's current status."), "error")
         except InvalidValue as exc:
             flash(_("Not done: %(reason)s", reason=str(exc)), "error")
         else:
-            flash(done, "ok")
+            flash(done(answer) if callable(done) else done, "ok")
     return redirect(url_for("review.incident", incident_id=incident_id))
 
 
@@ -542,4 +562,50 @@ def dismiss_suggestion(incident_id: int, suggestion_id: int) -> Response:
         ActionForm(),
         lambda: dismiss(incident_id, suggestion_id, viewer, uow=services.uow()),
         _("Marked as a different incident."),
+    )
+
+
+# Corrections (#16) ------------------------------------------------------------------------------
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/corrections/<{FIELD}:field>")
+@requires_roles(*roles_with(INCIDENTS))
+def correct_field(incident_id: int, field: str) -> Response:
+    """One correction with the form of its field; the service decides whether she may."""
+    services, viewer = _services_and_viewer()
+    form = FORMS[field](prefix=field)
+    return _act(
+        incident_id,
+        form,
+        lambda: correct(
+            incident_id,
+            form.correction(),
+            viewer,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            places=services.geocoder,
+            now=utcnow(),
+        ),
+        lambda done: correcting.done_message(done, _category_label),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/corrections/<{ID}:correction_id>/undo")
+@requires_roles(*roles_with(INCIDENTS))
+def undo_correction(incident_id: int, correction_id: int) -> Response:
+    """Put back what one of its corrections changed (a new correction)."""
+    services, viewer = _services_and_viewer()
+    return _act(
+        incident_id,
+        ActionForm(),
+        lambda: undo(
+            correction_id,
+            viewer,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            places=services.geocoder,
+            now=utcnow(),
+            incident_id=incident_id,
+        ),
+        lambda done: correcting.done_message(done, _category_label),
     )
