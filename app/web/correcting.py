@@ -133,15 +133,18 @@ def _offset(now: datetime, zone: str) -> str:
 def _place_form(detail: dict[str, Any], places: Places) -> PlaceForm:
     options, words = place_alternatives(detail, places)
     form = PlaceForm(prefix="place", data={"words": words})
-    form.alternative.choices = [
-        (json.dumps(option, sort_keys=True), _option_text(option)) for option in options
-    ]
     areas = detail["areas"] or {}
-    form.area.choices = [("", _("Choose…"))] + [
-        (areas[f"{level}_pcode"], f"{areas.get(f'{level}_name') or ''} ({areas[f'{level}_pcode']})".strip())
-        for level in AREA_LEVELS
-        if areas.get(f"{level}_pcode")
-    ]
+    form.set_choices(
+        [(json.dumps(option, sort_keys=True), _option_text(option)) for option in options],
+        [
+            (
+                areas[f"{level}_pcode"],
+                f"{areas.get(f'{level}_name') or ''} ({areas[f'{level}_pcode']})".strip(),
+            )
+            for level in AREA_LEVELS
+            if areas.get(f"{level}_pcode")
+        ],
+    )
     return form
 
 

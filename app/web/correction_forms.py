@@ -33,6 +33,7 @@ from alerts.triage.flags import (
     WOMEN_TARGET_TYPES,
 )
 from alerts.vocabulary import PRIORITIES
+from app.web.review_forms import _choices
 
 WORDS_LIMIT = 200
 """Longest "words that name this place" (as the API)."""
@@ -144,7 +145,7 @@ class CategoryForm(FlaskForm):  # type: ignore[misc]  # reason: flask-wtf's base
     reason = _reason(_l("Reason (optional)"))
 
     def set_choices(self, categories: list[tuple[str, str]]) -> None:
-        self.category.choices = categories
+        self.category.choices = _choices(categories)
 
     def correction(self) -> CorrectionRequest:
         return CorrectionRequest("category", self.category.data, self.reason.data or "")
@@ -166,7 +167,9 @@ class FlagsForm(FlaskForm):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for flag, values in FLAG_VALUES.items():
-            self[flag].choices = [("", _l("Not known")), *((v, FLAG_VALUE_LABELS[v]) for v in values)]
+            self[flag].choices = _choices(
+                [("", _l("Not known")), *((v, FLAG_VALUE_LABELS[v]) for v in values)]
+            )
 
     @classmethod
     def showing(cls, flags: dict[str, Any], **kwargs: Any) -> FlagsForm:
@@ -202,7 +205,7 @@ class FlagsForm(FlaskForm):  # type: ignore[misc]
 
 
 class PriorityForm(FlaskForm):  # type: ignore[misc]
-    priority = SelectField(_l("Priority"), choices=[(p, p) for p in PRIORITIES])
+    priority = SelectField(_l("Priority"), choices=_choices((p, p) for p in PRIORITIES))
     reason = _reason(_l("Reason"), _l("Say why the priority changes."))
 
     def correction(self) -> CorrectionRequest:
@@ -221,7 +224,7 @@ class OccurredForm(FlaskForm):  # type: ignore[misc]
     reason = _reason(_l("Reason (optional)"))
 
     def set_zones(self, zones: list[tuple[str, str]]) -> None:
-        self.zone.choices = zones
+        self.zone.choices = _choices(zones)
 
     def validate_zone(self, field: SelectField) -> None:
         try:
@@ -258,6 +261,11 @@ class PlaceForm(FlaskForm):  # type: ignore[misc]
         validators=[Optional(), Length(max=WORDS_LIMIT)],
         render_kw={"dir": "auto", "maxlength": WORDS_LIMIT},
     )
+
+    def set_choices(self, alternatives: list[tuple[str, str]], areas: list[tuple[str, str]]) -> None:
+        """The places to pick from (value: the place as JSON) and the areas (value: a P-code)."""
+        self.alternative.choices = _choices(alternatives)
+        self.area.choices = _choices([("", _l("Choose…")), *areas])
 
     def validate_how(self, field: StringField) -> None:
         if field.data == "alternative" and not _place(self.alternative.data):

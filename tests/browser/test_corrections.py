@@ -167,26 +167,94 @@ def test_a_place_is_corrected_by_a_possible_place_then_by_a_click_on_the_map(
     assert page.csp_violations == []
 
 
-def test_a_place_is_corrected_by_searching_its_name(page, dashboard: Dashboard, screenshot) -> None:  # type: ignore[no-untyped-def]
-    if page.request.get(dashboard.at("/api/places?q=Terek")).status == 404:
-        pytest.skip("GET /api/places (the places type-ahead, helper `places`) is not in this build yet")
-    incident = _incident(
-        dashboard, "ATK shooting now near Zzyzxville", place_unresolved=True, place_candidates=CANDIDATES
-    )
+TALI = {
+    "name": "Tali",
+    "country": "SS",
+    "lon": 31.2,
+    "lat": 5.0,
+    "precision": 1,
+    "kind": "village",
+    "pcode": None,
+    "areas": {"adm2_pcode": "SS0102", "adm2_name": "Terekeka"},
+}
+TEREKEKA = {
+    "name": "Terekeka",
+    "country": "SS",
+    "lon": 31.25,
+    "lat": 5.0,
+    "precision": 2,
+    "kind": "adm2",
+    "pcode": "SS0102",
+    "areas": {"adm2_pcode": "SS0102", "adm2_name": "Terekeka"},
+}
+
+
+def test_the_search_offers_places_as_she_types_and_the_one_she_picks_is_saved(
+    page, dashboard: Dashboard, screenshot
+) -> None:  # type: ignore[no-untyped-def]
+    """The page's side of the type-ahead, against answers as GET /api/places gives them."""
+    asked: list[str] = []
+
+    def places(route) -> None:  # type: ignore[no-untyped-def]
+        asked.append(route.request.url)
+        route.fulfill(json={"places": [TALI, TEREKEKA]})
+
+    page.route("**/api/places?*", places)
+    incident = _incident(dashboard, "ATK shooting now near Zzyzxville")
     _signed_in(page, dashboard, "triage_reviewer", f"/incidents/{incident}")
     form = _place_form(page)
+    use_found = form.get_by_role("button", name="Use the place found")
+    assert use_found.is_disabled()
     search = form.get_by_role("combobox", name="Place name")
-    search.press_sequentially("Terek", delay=50)
-    option = page.get_by_role("option", name="Terekeka", exact=False).first
-    option.wait_for()
+    search.press_sequentially("Ta", delay=30)
+    page.get_by_role("option", name="Tali (village, Terekeka, SS)").wait_for()
+    assert search.get_attribute("aria-expanded") == "true"
+    assert "q=Ta" in asked[-1]
+    assert "limit=10" in asked[-1]
+    # the admin areas found are offered as "the area only"
+    assert form.locator('#place-area optgroup option[value="SS0102"]').inner_text() == "Terekeka (SS0102)"
     screenshot("typed")
-    option.click()
-    assert "Chosen: Terekeka" in form.locator("#place-status").inner_text()
-    form.get_by_role("button", name="Use the place found").click()
+    search.press("ArrowDown")
+    search.press("Enter")
+    assert form.locator("#place-status").inner_text() == "Chosen: Tali (village, Terekeka, SS)"
+    use_found.click()
+    assert page.locator(".banner.ok").inner_text() == "Place corrected: its admin areas and map point follow."
+    assert _map_point(page) == {"lon": 31.2, "lat": 5.0, "label": "Tali"}
+    assert _areas(page) == "Terekeka SS0102 · SS01"  # from the layers, where the point lies
+    page.wait_for_selector(f'#map path[fill="{INCIDENT_FILL}"]')
+
+    search = _place_form(page).get_by_role("combobox", name="Place name")
+    search.press_sequentially("Ter", delay=30)
+    page.get_by_role("option", name="Terekeka (adm2, SS)").click()
+    assert _place_form(page).locator("#place-area").input_value() == "SS0102"
+    assert _place_form(page).get_by_role("button", name="Use the place found").is_disabled()
+    assert page.csp_violations == []
+
+
+def test_a_place_is_corrected_by_searching_its_name_and_by_an_admin_area_only(
+    page, dashboard: Dashboard
+) -> None:  # type: ignore[no-untyped-def]
+    """The same with the real GET /api/places and admin areas (helper `places`)."""
+    if page.request.get(dashboard.at("/api/places?q=Terek")).status == 404:
+        pytest.skip("GET /api/places (the places type-ahead, helper `places`) is not in this build yet")
+    incident = _incident(dashboard, "ATK shooting now near Zzyzxville")
+    _signed_in(page, dashboard, "triage_reviewer", f"/incidents/{incident}")
+    search = _place_form(page).get_by_role("combobox", name="Place name")
+    search.press_sequentially("Juba", delay=50)
+    page.get_by_role("option", name="Juba (", exact=False).first.click()
+    _place_form(page).get_by_role("button", name="Use the place found").click()
     assert page.locator(".banner.ok").inner_text() == "Place corrected: its admin areas and map point follow."
     point = _map_point(page)
     assert point is not None
-    assert point["label"] == "Terekeka"
+    assert point["label"] == "Juba"
+    assert _areas(page) == "Juba SS0101 · SS01"
+
+    search = _place_form(page).get_by_role("combobox", name="Place name")
+    search.press_sequentially("Terek", delay=50)
+    page.get_by_role("option", name="Terekeka (adm2", exact=False).click()
+    _place_form(page).get_by_role("button", name="Use this area").click()
+    assert page.locator(".banner.ok").inner_text() == "Place corrected: its admin areas and map point follow."
+    assert _row(dashboard, incident).precision == 2
     assert "Terekeka SS0102" in _areas(page)
     assert page.csp_violations == []
 
