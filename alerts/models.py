@@ -543,7 +543,8 @@ class AuditEvent(Base):
     """One line of the append-only, hash-chained audit trail (R30)."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index(None, "subject_type", "subject_id"),)
+    __table_args__ = (Index(None, "subject_type", "subject_id"), Index(None, "action", "id"))
+    """An incident's history reads by subject; the audit page's latest check (``audit.verify``) by action."""
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -17,6 +17,7 @@ from alerts.errors import NotPermitted
 from alerts.messages import Viewer
 from alerts.models import Incident, Report
 from alerts.queries import VERIFIED
+from alerts.vocabulary import INCIDENT_STATES, VERIFIED_STATES
 
 INCIDENTS = "incidents"
 """The queue, incident detail and reports, within the scope below."""
@@ -50,6 +51,8 @@ CORRECT_WHERE_WHEN = "correct_where_when"
 """Correct only where and when it happened and its priority: what a patrol finds out."""
 TRAIN = "train"
 """The phone simulator (training deployments): the coordinator trains her monitors, the admin staff."""
+AUDIT = "audit"
+"""The audit trail, a restricted incident's events redacted as its history is, and its chain's check (R30)."""
 
 CAPABILITIES: Mapping[str, frozenset[str]] = {
     "network_coordinator": frozenset({INCIDENTS, OWN_NETWORKS, INDICATORS, TRAIN}),
@@ -76,11 +79,12 @@ CAPABILITIES: Mapping[str, frozenset[str]] = {
     ),
     "contact_officer": frozenset({CONTACTS}),
     "admin": frozenset({INDICATORS, ADMINISTER, TRAIN}),
-    "auditor": frozenset(),
+    "auditor": frozenset({AUDIT}),
 }
 """DOMAIN.md §6.4 as capabilities, one row per role. Verified only: the JOC officer ("verified
 incidents") and the protection analyst, whose incident detail is that of verified incidents
-(decisions.md D22)."""
+(decisions.md D22). The audit trail is the auditor's alone: the administrator, whose own acts it
+records, has "configuration, not content", and rejection reasons in it are content."""
 
 COARSE_AREA_KEYS = ("adm1_pcode", "adm1_name", "adm2_pcode", "adm2_name", "sector")
 """All a restricted incident or report shows of where it happened outside the CRSV focal point:
@@ -131,6 +135,12 @@ def sees_restricted(viewer: Viewer, restricted: bool) -> bool:
 
 def may_read_narrative(viewer: Viewer, restricted: bool) -> bool:
     return may(viewer, NARRATIVES) and sees_restricted(viewer, restricted)
+
+
+def visible_states(viewer: Viewer) -> tuple[str, ...]:
+    """The incident statuses she may ever see: a verified-only reader, those of verified incidents.
+    The queue reads no state outside them and offers none as a filter."""
+    return VERIFIED_STATES if may(viewer, VERIFIED_ONLY) else INCIDENT_STATES
 
 
 def incident_scope(viewer: Viewer, *, aggregate: bool = False) -> list[ColumnElement[bool]]:

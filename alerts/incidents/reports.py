@@ -70,6 +70,12 @@ def report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Ta
     return redact_report(view, viewer, taxonomy.categories[report.category].restricted)
 
 
+def transition_details(incident: Incident, previous: str, target: str) -> dict[str, Any]:
+    """What the trail says of every status change: from, to, and for a training incident that it
+    was training, so a training verification is never read as a real one."""
+    return {"from": previous, "to": target} | ({"training": True} if incident.training else {})
+
+
 def change_incident_status(
     incident_id: int, target: str, *, actor: str, uow: UnitOfWork, reason: str | None = None
 ) -> None:
@@ -89,6 +95,6 @@ def change_incident_status(
             action="incident.transition",
             subject_type="incident",
             subject_id=incident_id,
-            details={"from": previous, "to": target} | ({"reason": reason} if reason else {}),
+            details=transition_details(incident, previous, target) | ({"reason": reason} if reason else {}),
         )
         uow.commit()

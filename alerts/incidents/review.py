@@ -21,7 +21,6 @@ from alerts.accounts.policy import (
     RESTRICTED,
     REVIEW,
     VERIFIED_FEED,
-    VERIFIED_ONLY,
     correctable_fields,
     incident_scope,
     may,
@@ -32,6 +31,7 @@ from alerts.accounts.policy import (
     scoped,
     scoped_reports,
     sees_restricted,
+    visible_states,
 )
 from alerts.accounts.users import viewer_of
 from alerts.audit.trail import record_event
@@ -49,7 +49,7 @@ from alerts.incidents.corroboration import (
     unmerge_locked,
 )
 from alerts.incidents.escalation import raise_priority, stale_incidents
-from alerts.incidents.reports import report_view
+from alerts.incidents.reports import report_view, transition_details
 from alerts.incidents.workflow import TRANSITIONS, check_transition
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, DuplicateSuggestion, Incident, IncidentMerge, Report, Reporter, User
@@ -65,7 +65,6 @@ from alerts.vocabulary import (
     PRIORITIES,
     QUEUE_VIEWS,
     RELIABILITY_GRADES,
-    VERIFIED_STATES,
 )
 
 PAGE = 50
@@ -90,6 +89,8 @@ class QueueFilter:
     queue: str = "triage"
     view: str | None = None
     """A key of ``QUEUE_VIEWS`` (awaiting a decision, or handled); None: all open, awaiting first."""
+    training: bool = False
+    """The training queue: incidents made in training sessions (phone simulator), never real ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,20 +127,17 @@ def _decode_cursor(cursor: str) -> tuple[int, str, datetime, int]:
 def _tabs(filters: QueueFilter, viewer: Viewer) -> list[tuple[int, tuple[str, ...]]]:
     """The tabs a page reads, in order, as (rank, states): awaiting a decision (0), then handled (1).
 
-    Only states she may see: a tab with none is not read at all (walking the awaiting incidents'
-    index for a verified-only reader would find nothing, slowly)."""
+    Only states she may see (``visible_states``): a tab with none is not read at all (walking the
+    awaiting incidents' index for a verified-only reader would find nothing, slowly)."""
     if filters.view is not None and filters.view not in QUEUE_VIEWS:
         raise InvalidValue(f"view {filters.view!r} is not one of {', '.join(QUEUE_VIEWS)}")
     allowed = QUEUE_VIEWS[filters.view] if filters.view else OPEN_STATES
     if filters.status and filters.status not in allowed:
         raise InvalidValue(f"status {filters.status!r} is not in this view; allowed: {', '.join(allowed)}")
-    tabs = []
+    tabs, visible = [], visible_states(viewer)
     for rank, name in enumerate(QUEUE_VIEWS):
         states = tuple(
-            s
-            for s in QUEUE_VIEWS[name]
-            if (s == filters.status or not filters.status)
-            and (s in VERIFIED_STATES or not may(viewer, VERIFIED_ONLY))
+            s for s in QUEUE_VIEWS[name] if (s == filters.status or not filters.status) and s in visible
         )
         if states and filters.view in (None, name):
             tabs.append((rank, states))
@@ -150,7 +148,8 @@ def list_queue(
     viewer: Viewer, filters: QueueFilter, *, uow: UnitOfWork, limit: int = PAGE, after: str | None = None
 ) -> QueuePage:
     """Open incidents, those awaiting a decision before those handled, each most urgent and soonest
-    due first, a page at a time (keyset pagination on (rank, priority, deadline, id)).
+    due first, a page at a time (keyset pagination on (rank, priority, deadline, id)); real ones, or
+    in the training queue only training ones.
 
     Each tab is read on its own, in the order of the partial queue indexes, and a page that ends one
     tab goes on into the next: no query sorts every open incident by the rank.
@@ -162,7 +161,8 @@ def list_queue(
     start = _decode_cursor(after) if after else None
     if start and filters.view is not None and start[0] != list(QUEUE_VIEWS).index(filters.view):
         raise InvalidValue("the page cursor is not one this server gave")  # another tab's
-    query = _filtered(scoped(select(Incident).where(UNMERGED, REAL_INCIDENTS), viewer), filters)
+    training = Incident.training.is_(filters.training)  # the queue index leaves it out: both use it
+    query = _filtered(scoped(select(Incident).where(UNMERGED, training), viewer), filters)
     key = (Incident.priority, Incident.deadline_at, Incident.id)
     with uow:
         rows: list[Incident] = []
@@ -261,6 +261,7 @@ def incident_detail(
             record_narrative_read(uow.session, incident.id, viewer.email)
         detail = _queue_item(incident, len(views)) | {
             "queue": incident.queue,
+            "training": incident.training,
             "lon": incident.lon,
             "lat": incident.lat,
             "precision": incident.precision,
@@ -365,7 +366,8 @@ def _load_for_action(
 
 def _move(uow: UnitOfWork, incident: Incident, target: str, viewer: Viewer, details: dict[str, Any]) -> None:
     """Move to ``target``, one audited step; acting on an untouched incident first opens its review
-    (received → under_review), and no other step is taken on her behalf (never through verified)."""
+    (received → under_review), and no other step is taken on her behalf (never through verified).
+    A training incident's steps say so in the trail."""
     steps = [target]
     if incident.status == "received" and target not in TRANSITIONS["received"]:
         steps = ["under_review", target]
@@ -378,7 +380,7 @@ def _move(uow: UnitOfWork, incident: Incident, target: str, viewer: Viewer, deta
             action="incident.transition",
             subject_type="incident",
             subject_id=incident.id,
-            details={"from": previous, "to": step} | (details if step == target else {}),
+            details=transition_details(incident, previous, step) | (details if step == target else {}),
         )
 
 

@@ -23,6 +23,24 @@
     return span;
   }
 
+  // The page's legend names each class in the page's language (data-class: the product's class code).
+  var classNames = {};
+  Array.prototype.forEach.call(document.querySelectorAll(".legend [data-class]"), function (item) {
+    classNames[item.getAttribute("data-class")] = item.textContent.trim();
+  });
+  var language = document.documentElement.lang || "en";
+
+  function day(iso) {
+    var moment = new Date(iso + "T00:00:00Z");
+    if (isNaN(moment.getTime()) || !window.Intl) {
+      return iso;
+    }
+    // Western digits in every language, as the server writes its dates
+    return moment.toLocaleDateString(language + "-u-nu-latn", {
+      year: "numeric", month: "short", day: "numeric", timeZone: "UTC"
+    });
+  }
+
   function cellStyle(feature) {
     if (feature.properties.layer === "incident") {
       return { color: "#000", weight: 1, fillColor: "#000", fillOpacity: 0.8 };
@@ -40,10 +58,14 @@
 
   function describe(p) {
     if (p.layer === "incident") {
-      return p.category + " · " + p.priority + " · " + p.date;
+      return text(p.category + " · " + p.priority + " · " + day(p.date));
     }
-    var count = p.suppressed ? "<k" : String(p.reports);
-    return (p.adm2_name || p.adm1_name || p.cell_id) + " · " + p.hotspot + " · " + count;
+    var line = text((p.adm2_name || p.adm1_name || p.cell_id) + " · " + (classNames[p.hotspot] || p.hotspot) + " · ");
+    var count = document.createElement("bdi");  // "<k" stays "<k" on an Arabic page
+    count.dir = "ltr";
+    count.textContent = p.suppressed ? "<k" : String(p.reports);
+    line.appendChild(count);
+    return line;
   }
 
   function drawBoundaries(bounds) {
@@ -92,7 +114,7 @@
           return L.circleMarker(latlng, { radius: 3, color: "#000", weight: 1, fillColor: "#000", fillOpacity: 0.8 });
         },
         onEachFeature: function (feature, shape) {
-          shape.bindTooltip(text(describe(feature.properties)), { sticky: true });
+          shape.bindTooltip(describe(feature.properties), { sticky: true });
         }
       }).addTo(map);
       map.fitBounds(layer.getBounds(), { padding: [20, 20], maxZoom: 11 });

@@ -4,9 +4,13 @@ deployment's data files (read-only here)."""
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers.response import Response
 
 from alerts.accounts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
@@ -17,8 +21,57 @@ from alerts.models import utcnow
 from alerts.vocabulary import ROLES
 from app import current_services
 from app.web.access import current_viewer, requires_roles
+from app.web.navigation import ROLE_LABELS
+from app.web.review_format import day_text
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+MESSAGE_LABELS = {
+    "receipt": _l("Report received"),
+    "passed_on": _l("Report passed on"),
+    "closure": _l("Thanks at closing"),
+    "more_info": _l("Asking for a few more words"),
+    "help": _l("Help"),
+    "stopped": _l("Messages stopped"),
+    "language_set": _l("Language changed"),
+    "joined": _l("Joined a network"),
+}
+"""The reporter messages (``channels.messages.TEMPLATE_KEYS``) as an administrator reads them."""
+
+PHASE_LABELS = {
+    "registration": _l("Voter registration"),
+    "nomination": _l("Nominations"),
+    "campaign": _l("Campaign"),
+    "silence_and_polling": _l("Silence and polling"),
+    "counting_results": _l("Counting and results"),
+    "post_results": _l("After the results"),
+}
+"""The electoral phases (``alerts.triage.elections.PHASE_PRECEDENCE``, DOMAIN.md §3.3)."""
+
+LANGUAGE_LABELS = {"pga": _l("Juba Arabic")}
+"""Reporter languages that Babel's locale data does not name."""
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "role_labels": ROLE_LABELS,
+        "message_labels": MESSAGE_LABELS,
+        "phase_labels": PHASE_LABELS,
+        "language_name": language_name,
+        "day_text": day_text,
+    }
+
+
+def language_name(code: str) -> str:
+    """A language code as the page's language names it ("sw": Swahili, swahili, السواحلية), else the code."""
+    if code in LANGUAGE_LABELS:
+        return str(LANGUAGE_LABELS[code])
+    try:
+        name = Locale.parse(code).get_display_name(get_locale() or "en")
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 @bp.get("")
@@ -40,7 +93,6 @@ def _page(created: dict[str, str] | None = None) -> str:
         calendars=services.classifier.calendars,
         templates=services.messages.templates,
         lexicon_terms=Counter(term.language for term in services.classifier.lexicons.terms),
-        lexicon_sources=sorted({term.source for term in services.classifier.lexicons.terms}),
     )
 
 

@@ -24,7 +24,7 @@ bp = Blueprint("auth", __name__)
 
 HOME = "/queue"
 """Where a signed-in user starts: the queue, or the first page her role may open."""
-ROLE_HOMES = {"admin": "/admin", "contact_officer": "/contacts"}
+ROLE_HOMES = {"admin": "/admin", "contact_officer": "/contacts", "auditor": "/audit"}
 
 
 def home_for_role(role: str) -> str:

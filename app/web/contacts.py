@@ -26,7 +26,7 @@ from alerts.reporters.callbacks import (
 )
 from app import current_services
 from app.web.access import current_viewer, requires_roles
-from app.web.review_format import utc_text
+from app.web.review_format import day_text, utc_text
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -44,6 +44,7 @@ def _helpers() -> dict[str, object]:
         "call_outcomes": CALL_OUTCOMES,
         "reason_limit": REASON_LIMIT,
         "utc_text": utc_text,
+        "day_text": day_text,
     }
 
 

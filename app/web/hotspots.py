@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import tempfile
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from app.web.access import current_viewer, requires_roles
 from app.web.language import select_language
 from geo.exports import export_format, write_vector
 from geo.patrol_map import LANGUAGES, PAPERS
+from geo.patrol_map.statement import statement
+from geo.products import ProductInfo
 
 bp = Blueprint("hotspots", __name__, url_prefix="/protection/hotspots")
 
@@ -33,15 +36,29 @@ def file_name(hotspots: HotspotRequest, fmt: str) -> str:
     return f"{stem}.{fmt}" if fmt in MAP_MEDIA_TYPES else export_format(fmt).filename(stem)
 
 
-def product_geojson(viewer: Viewer, hotspots: HotspotRequest) -> Response:
-    """The product as one GeoJSON document: what the page's map draws and the API returns."""
+def product_geojson(viewer: Viewer, hotspots: HotspotRequest, language: str = "en") -> Response:
+    """The product as one GeoJSON document: what the page's map draws and the API returns.
+
+    Its ``description``, the statement the page shows under the map, is in ``language`` (the page's);
+    the ``product`` member keeps the file's English statement, as every export does."""
     services = current_services()
     product = build_product(
         viewer, hotspots, uow=services.uow(), rules=services.hotspot_rules, layers=services.geocoder
     )
     with tempfile.TemporaryDirectory(prefix="dalili-preview-") as folder:
         body = write_vector(product, "geojson", Path(folder) / "product.geojson").read_bytes()
+    if language != "en":  # the English statement is the file's own description already
+        document = json.loads(body)
+        document["description"] = statement_text(product.info, language)
+        body = json.dumps(document, ensure_ascii=False).encode()
     return Response(body, mimetype=media_type("geojson"), headers={"Cache-Control": "no-store"})
+
+
+def statement_text(info: ProductInfo, language: str) -> str:
+    """The product's statement (R47) in ``language``, a line each, with the bidi marks that keep an
+    Arabic line's ISO dates and codes in order (as on the patrol map)."""
+    said = statement(info, language)
+    return said.words.display("\n".join(said.lines()))
 
 
 def export_file(viewer: Viewer, hotspots: HotspotRequest, fmt: str, paper: str, language: str) -> Response:
@@ -73,7 +90,7 @@ def export_file(viewer: Viewer, hotspots: HotspotRequest, fmt: str, paper: str, 
 @requires_roles(*roles_with(PROTECTION))
 def preview() -> Response:
     """The cells (and the points the classification allows) the page's map draws; not a file export."""
-    return product_geojson(current_viewer(), hotspot_request(request.args))
+    return product_geojson(current_viewer(), hotspot_request(request.args), select_language())
 
 
 @bp.get("/download/<fmt>")

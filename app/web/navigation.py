@@ -7,7 +7,16 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from alerts.accounts.policy import ADMINISTER, CONTACTS, INCIDENTS, INDICATORS, PROTECTION, REVIEW, roles_with
+from alerts.accounts.policy import (
+    ADMINISTER,
+    AUDIT,
+    CONTACTS,
+    INCIDENTS,
+    INDICATORS,
+    PROTECTION,
+    REVIEW,
+    roles_with,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +33,7 @@ NAV_LINKS = (
     NavLink("/protection", _l("Protection"), roles_with(PROTECTION)),
     NavLink("/contacts", _l("Call-backs"), roles_with(CONTACTS)),
     NavLink("/admin", _l("Admin"), roles_with(ADMINISTER)),
+    NavLink("/audit", _l("Audit trail"), roles_with(AUDIT)),
 )
 
 ROLE_LABELS = {

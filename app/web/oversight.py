@@ -18,7 +18,7 @@ from app import current_services
 from app.hotspot_params import PARAMETERS, hotspot_request
 from app.web.access import current_viewer, requires_roles
 from app.web.maps import LEAFLET_VERSION, boundaries_installed
-from app.web.review_format import duration, status_label
+from app.web.review_format import duration, status_label, week_text
 
 bp = Blueprint("oversight", __name__)
 
@@ -30,7 +30,7 @@ def _period_helpers() -> dict[str, timedelta]:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"duration": duration, "status_label": status_label}
+    return {"duration": duration, "status_label": status_label, "week_text": week_text}
 
 
 DEFAULT_PERIOD = timedelta(days=30)

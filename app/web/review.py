@@ -20,7 +20,16 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response
 
-from alerts.accounts.policy import INCIDENTS, OWN_NETWORKS, RESPOND, REVIEW, may, roles_with, sees_restricted
+from alerts.accounts.policy import (
+    INCIDENTS,
+    OWN_NETWORKS,
+    RESPOND,
+    REVIEW,
+    may,
+    roles_with,
+    sees_restricted,
+    visible_states,
+)
 from alerts.errors import InvalidValue
 from alerts.incidents.corrections import correct, undo
 from alerts.incidents.review import (
@@ -57,6 +66,7 @@ from app.web.maps import LEAFLET_VERSION, bbox_around, boundaries_installed
 from app.web.maps import bp as maps_bp
 from app.web.review_forms import (
     ALL_OPEN,
+    TRAINING,
     ActionedForm,
     ActionForm,
     AssignForm,
@@ -75,7 +85,19 @@ ID = "int(min=1, max=9223372036854775807)"
 FIELD = f"any({', '.join(CORRECTED_FIELDS)})"
 PLACES_SEARCH = "/api/places"
 """The type-ahead of places to correct to (the API's ``GET /api/places``, read with her session)."""
-FILTERS = ("country", "area", "sector", "category", "status", "network", "since", "until", "queue", "view")
+FILTERS = (
+    "country",
+    "area",
+    "sector",
+    "category",
+    "status",
+    "network",
+    "since",
+    "until",
+    "queue",
+    "view",
+    "training",
+)
 NEW_ITEMS_GRACE = timedelta(minutes=2)
 """Alerts received this long before the page was drawn but triaged after it still count as new."""
 POLL_SECONDS = 20
@@ -123,7 +145,8 @@ def _filter_form(viewer: Viewer) -> QueueFilterForm:
     categories = sorted(
         ((code, _category_label(code)) for code in services.taxonomy.categories), key=lambda c: c[1]
     )
-    states = QUEUE_VIEWS.get(form.view.data, OPEN_STATES)
+    visible = visible_states(viewer)
+    states = [s for s in QUEUE_VIEWS.get(form.view.data, OPEN_STATES) if s in visible]
     form.set_choices(countries, categories, _network_choices(viewer), states)
     return form
 
@@ -153,6 +176,7 @@ def _queue_filter(form: QueueFilterForm) -> QueueFilter:
         until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
         queue=form.queue.data or "triage",
         view=None if form.view.data == ALL_OPEN else form.view.data,
+        training=form.training.data == TRAINING,
     )
 
 
@@ -169,12 +193,17 @@ def _filter_args(form: QueueFilterForm) -> dict[str, Any]:
 @bp.get("/queue")
 @requires_roles(*roles_with(INCIDENTS))
 def queue() -> ResponseReturnValue:
-    """Open incidents by priority and deadline, filtered, a keyset page at a time."""
+    """Open incidents by priority and deadline, filtered, a keyset page at a time; real ones, or in
+    the training queue those made in training sessions."""
     viewer, services = current_viewer(), current_services()
     form = _filter_form(viewer)
     now = utcnow()
+    training = form.training.data == TRAINING
+    queues = _queues(training)
     if not form.validate():
-        return render_template("queue.html", form=form, items=[], next_url=None, now=now, invalid=True)
+        return render_template(
+            "queue.html", form=form, items=[], now=now, invalid=True, queues=queues, training=training
+        )
     filters, args = _queue_filter(form), _filter_args(form)
     cursor = request.args.get("after") or None
     try:
@@ -190,6 +219,9 @@ def queue() -> ResponseReturnValue:
         items=page.items,
         now=now,
         invalid=False,
+        queues=queues,
+        training=training,
+        hint=_hint(viewer, form.view.data),
         tabs=_tabs(viewer, args),
         paged=cursor is not None,
         first_url=url_for("review.queue", **args),
@@ -197,6 +229,24 @@ def queue() -> ResponseReturnValue:
         updates_url=url_for("review.updates", **args, newer_than=newer_than.isoformat()),
         poll_seconds=POLL_SECONDS,
     )
+
+
+def _queues(training: bool) -> list[tuple[str, str, bool]]:
+    """(label, link, current) of the real and the training queue, in training mode or while she is in
+    the training queue: training incidents are made only in training mode (the phone simulator and
+    ``?mode=training`` webhooks), so elsewhere the link would lead to an empty queue."""
+    if not (training or current_services().settings.training):
+        return []
+    return [
+        (_("Real incidents"), url_for("review.queue"), not training),
+        (_("Training incidents"), url_for("review.queue", training=TRAINING), training),
+    ]
+
+
+def _hint(viewer: Viewer, view: str | None) -> str | None:
+    """Which explanation of the order fits what she sees: a verified-only reader has nothing awaiting
+    a decision and no deadline counting down, whatever the tab."""
+    return view if set(AWAITING_REVIEW) & set(visible_states(viewer)) else "verified"
 
 
 def _tabs(viewer: Viewer, args: dict[str, Any]) -> list[tuple[str, str]]:

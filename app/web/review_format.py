@@ -6,12 +6,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
@@ -165,8 +166,33 @@ def countdown_templates() -> dict[str, str]:
 
 
 def utc_text(when: datetime | str) -> str:
-    """A time as staff of every mission read it: UTC, minutes, no locale surprises."""
-    return _moment(when).strftime("%Y-%m-%d %H:%M UTC")
+    """A time as staff of every mission read it: the day in the page's language, a 24-hour clock, UTC
+    ("Nov 1, 2026, 03:48 UTC", "1 nov. 2026 à 03:48 UTC"), so that a time means the same in every office."""
+    moment = _utc(_moment(when))
+    return str(_("%(day)s, %(time)s UTC", day=day_text(moment.date()), time=moment.strftime("%H:%M")))
+
+
+def day_text(day: date | datetime | str) -> str:
+    """A day (of a UTC time) in the page's language, with its month's name rather than numbers that read
+    both ways: "Nov 2, 2026", "2 nov. 2026", "2 نوفمبر 2026" (Western digits in every language)."""
+    if isinstance(day, str):
+        day = datetime.fromisoformat(day)
+    if isinstance(day, datetime):
+        day = _utc(day).date()
+    return format_skeleton("yMMMd", day, locale=get_locale() or "en")
+
+
+def _utc(moment: datetime) -> datetime:
+    """An aware time in UTC; a naive one is taken to be UTC already (as the database stores them)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def week_text(week: str) -> str:
+    """An ISO week ("2026-W45", as the indicators group them) as the day it starts; other text as given."""
+    found = re.fullmatch(r"(\d{4})-W(\d{2})", week)
+    if found is None:
+        return week
+    return str(_("week of %(day)s", day=day_text(date.fromisocalendar(int(found[1]), int(found[2]), 1))))
 
 
 # Evidence ---------------------------------------------------------------------------------------

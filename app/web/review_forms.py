@@ -30,10 +30,13 @@ from app.web.review_format import (
 
 TEXT_LIMIT = 100
 """Longest area or sector a filter accepts (as the API)."""
-AREA_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+"""What a typed filter may hold: no control characters."""
 ID_PATTERN = r"^[1-9][0-9]{0,18}$"
 ALL_OPEN = "all"
 """The queue tab of every open incident, awaiting a decision first (no ``QUEUE_VIEWS`` key)."""
+TRAINING = "1"
+"""The ``training`` filter's value that opens the training queue."""
 
 
 def _choices(pairs: Iterable[tuple[str, Any]]) -> list[SelectChoice]:
@@ -70,10 +73,10 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]  # reason: flask-wtf's b
     country = SelectField(_l("Country"), default="", validators=[Optional()])
     area = StringField(
         _l("Area (P-code)"),
-        validators=[Optional(), Length(max=TEXT_LIMIT), Regexp(AREA_PATTERN)],
+        validators=[Optional(), Length(max=TEXT_LIMIT), Regexp(PRINTABLE)],
         render_kw={"dir": "ltr", "spellcheck": "false", "placeholder": "SS0401"},
     )
-    sector = StringField(_l("Sector"), validators=[Optional(), Length(max=TEXT_LIMIT), Regexp(AREA_PATTERN)])
+    sector = StringField(_l("Sector"), validators=[Optional(), Length(max=TEXT_LIMIT), Regexp(PRINTABLE)])
     category = SelectField(_l("Category"), default="", validators=[Optional()])
     status = SelectField(_l("Status"), default="", validators=[Optional()])
     network = SelectField(_l("Network"), default="", validators=[Optional()])
@@ -82,6 +85,8 @@ class QueueFilterForm(FlaskForm):  # type: ignore[misc]  # reason: flask-wtf's b
     queue = SelectField(_l("Queue"), default="triage")
     view = HiddenField(validators=[Optional(), AnyOf((*QUEUE_VIEWS, ALL_OPEN))])
     """The tab: awaiting a decision, handled, or all open."""
+    training = HiddenField(validators=[Optional(), AnyOf((TRAINING,))])
+    """``1``: the training queue (incidents made in training sessions) instead of the real one."""
 
     def set_choices(
         self,

@@ -144,7 +144,9 @@ def test_the_protection_page_in_arabic_reads_right_to_left_and_draws_the_map(
     assert page.get_by_role("link", name="خريطة الدوريات (PDF، A4)").is_visible()
     assert _drawn_cells(page) > 0
     assert page.locator(HOT).count() >= 1
-    assert CAVEAT in page.locator("#hotspot-statement").inner_text()  # the product's statement is English
+    statement = page.locator("#hotspot-statement").inner_text()  # the product's statement, in Arabic
+    assert "حوادث مُبلَّغ عنها، وليست معدل انتشار" in statement
+    assert "UN RESTRICTED" in statement  # the marking stays in English
     assert "غير دالّة إحصائيًا" in page.get_by_role("list", name="مفتاح الخريطة").inner_text()
     since = page.get_by_label("من", exact=True).bounding_box()
     assert since is not None

@@ -25,10 +25,12 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import func, select
 
+from alerts.accounts.users import create_user, viewer_of
+from alerts.incidents.corrections import CorrectionRequest, correct
 from alerts.incidents.corroboration import suggest_duplicates
 from alerts.incidents.review import MAX_ID
 from alerts.intake.services import incident_of_report
-from alerts.models import AuditEvent, DuplicateSuggestion, Incident, utcnow
+from alerts.models import AuditEvent, DuplicateSuggestion, Incident, User, utcnow
 from app import MAX_REQUEST_BYTES
 from app.api.incidents import openapi_document
 from app.bootstrap import Services
@@ -93,7 +95,24 @@ def _seed(services: Services) -> dict[str, list[int]]:
         assert overdue is not None
         overdue.deadline_at = utcnow() - timedelta(minutes=5)
         uow.commit()
-    return {"incident_id": incidents, "suggestion_id": [suggestion], "into": incidents}
+    create_user("seed-focal@example.org", FOCAL_POINT, None, uow=services.uow())
+    with services.uow() as uow:
+        reviewer = viewer_of(uow.session, uow.session.scalars(select(User)).one())
+    correction = correct(
+        incidents[4],
+        CorrectionRequest("category", "THR"),
+        reviewer,
+        uow=services.uow(),
+        taxonomy=services.taxonomy,
+        places=services.geocoder,
+        now=utcnow(),
+    )
+    return {
+        "incident_id": incidents,
+        "suggestion_id": [suggestion],
+        "correction_id": [correction["id"]],
+        "into": incidents,
+    }
 
 
 def _mixed_with_seeded(values: Any, seeded: dict[str, list[int]]) -> st.SearchStrategy[Any]:
@@ -241,7 +260,7 @@ def test_a_write_with_a_bad_body_gets_a_precise_4xx_as_documented_and_changes_no
     client: FlaskClient, services: Services, subtests: pytest.Subtests, path: str
 ) -> None:
     incident, _, suggestion = _duplicates(services)
-    url = path.format(incident_id=incident, suggestion_id=suggestion)
+    url = path.format(incident_id=incident, suggestion_id=suggestion, correction_id=1)
     token, operation = bearer(services, FOCAL_POINT), schemathesis.openapi.from_dict(openapi_document())[path]
     for kind, (headers, data, status, message) in BAD_BODIES.items():
         with subtests.test(kind=kind):

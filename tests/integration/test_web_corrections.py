@@ -23,6 +23,7 @@ from alerts.incidents.reports import change_incident_status
 from alerts.intake.services import incident_of_report
 from alerts.models import Incident, PlaceAlias, Report, User, utcnow
 from app.bootstrap import Services
+from app.web.review_format import utc_text
 from config.settings import Settings
 from geo.types import AreaAssignment, PlaceOption
 from tests.factories import report
@@ -341,7 +342,8 @@ class TestFlagsPriorityTime:
         done = _correct(reviewer, incident, "occurred_at", {"when": local, "zone": "Africa/Juba"})
         assert _ok(done) == "Time it happened corrected."
         assert _row(services, incident).occurred_at == when
-        shown = when.strftime("%Y-%m-%d %H:%M UTC")
+        with app.test_request_context():
+            shown = utc_text(when)  # in English: "Dec 5, 2026, 23:40 UTC"
         assert (
             f'<dt>Time it happened</dt><dd><time datetime="{when.isoformat()}" dir="ltr">{shown}</time>'
             in done

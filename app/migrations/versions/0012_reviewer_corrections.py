@@ -8,7 +8,8 @@ A reviewer now corrects an incident's category, flags, priority, time and place 
 correction is kept by field with its before and after values; a corrected report becomes a
 labelled example for the classifier, a corrected place a proposed alias an admin approves. Who
 first read an incident's narratives is kept so that restricting it later names them. Incident
-history reads the audit trail by subject, now indexed.
+history reads the audit trail by subject, and the audit page its latest check by action:
+both now indexed.
 """
 
 from __future__ import annotations
@@ -140,11 +141,13 @@ def upgrade() -> None:
         ["subject_type", "subject_id"],
         unique=False,
     )
+    op.create_index(op.f("ix_audit_events_action_id"), "audit_events", ["action", "id"], unique=False)
     op.add_column("incidents", sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
     op.drop_column("incidents", "occurred_at")
+    op.drop_index(op.f("ix_audit_events_action_id"), table_name="audit_events")
     op.drop_index(op.f("ix_audit_events_subject_type_subject_id"), table_name="audit_events")
     op.drop_table("labelled_examples")
     op.drop_index(

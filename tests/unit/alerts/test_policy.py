@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from alerts.accounts.policy import CAPABILITIES, redact_history, redact_incident, redact_report
+from alerts.accounts.policy import (
+    CAPABILITIES,
+    redact_history,
+    redact_incident,
+    redact_report,
+    visible_states,
+)
 from alerts.messages import Viewer
-from alerts.vocabulary import ROLES
+from alerts.vocabulary import INCIDENT_STATES, ROLES
 
 ROOT = Path(__file__).resolve().parents[3]
 ROLE_NAMES_ALLOWED_IN = {
@@ -39,6 +45,21 @@ REPORT = {
 
 def test_every_role_has_one_row() -> None:
     assert sorted(CAPABILITIES) == sorted(ROLES)
+
+
+@pytest.mark.parametrize(
+    ("role", "states"),
+    [
+        ("network_coordinator", "all"),
+        ("triage_reviewer", "all"),
+        ("joc_officer", ("verified", "response_dispatched", "closed")),
+        ("protection_analyst", ("verified", "response_dispatched", "closed")),
+        ("wpa_crsv_focal", "all"),
+    ],
+)
+def test_a_verified_only_reader_sees_only_the_states_of_verified_incidents(role: str, states: object) -> None:
+    expected = INCIDENT_STATES if states == "all" else states
+    assert visible_states(Viewer(1, "x@example.org", role)) == expected
 
 
 @pytest.mark.parametrize("role", ROLES)
