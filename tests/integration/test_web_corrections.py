@@ -345,7 +345,7 @@ class TestFlagsPriorityTime:
         with app.test_request_context():
             shown = utc_text(when)  # in English: "Dec 5, 2026, 23:40 UTC"
         assert (
-            f'<dt>Time it happened</dt><dd><time datetime="{when.isoformat()}" dir="ltr">{shown}</time>'
+            f'<dt>Time it happened</dt><dd><time datetime="{when.isoformat()}" dir="auto">{shown}</time>'
             in done
         )
         assert f"Time it happened corrected: not known → {shown}" in _history(done)
