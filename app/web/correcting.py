@@ -34,6 +34,7 @@ from app.web.correction_forms import (
     value_label,
 )
 from app.web.review_format import PRECISION_LABELS, utc_text
+from app.web.review_format import describe as describe_event
 from geo.geocoder import Candidate, GeocodeResult
 from geo.placenames import normalise_place
 
@@ -197,6 +198,19 @@ def _written(text: str, matched: str) -> str:
 
 
 # History and messages ----------------------------------------------------------------------------
+
+
+def history(events: list[dict[str, Any]], correctable: Iterable[str], label: Label) -> list[dict[str, Any]]:
+    """The incident's history as its page lists it: corrections told here, other events by
+    ``review_format.describe``; an undo offered for each correction she may make not undone yet."""
+    undone = {(e["details"] or {}).get("undoes") for e in events if e["action"] == "incident.correct"}
+    lines = []
+    for event in events:
+        line: dict[str, Any] = describe(event, correctable, label) or describe_event(event)
+        if line.get("undo") in undone:
+            line["undo"] = None
+        lines.append(line)
+    return lines
 
 
 def describe(event: dict[str, Any], correctable: Iterable[str], label: Label) -> dict[str, Any] | None:

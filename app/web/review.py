@@ -378,11 +378,7 @@ def incident(incident_id: int) -> str:
         narratives=evidence,
         header_grade=review_format.grade(reliability, detail["credibility"]),
         reliability=reliability,
-        history=[
-            correcting.describe(event, detail["correctable"], _category_label)
-            or review_format.describe(event)
-            for event in detail["history"]
-        ],
+        history=correcting.history(detail["history"], detail["correctable"], _category_label),
         can=allowed_actions(detail, viewer),
         map_data=map_data(detail, viewer),
         boundaries=boundaries_installed(),

@@ -232,6 +232,8 @@ class TestCategoryAndUndo:
         assert _ok(text) == "Correction undone."
         assert "Category put back: Fighting, shooting, explosion → Attack on people" in _history(text)
         assert _row(services, incident).category == "ATK"
+        (again,) = re.findall(rf'action="(/incidents/{incident}/corrections/\d+/undo)"', text)
+        assert again != undo  # what was undone is not offered again; the undo itself can be undone
 
     def test_the_same_category_or_an_unknown_one_is_explained(self, app: Flask, services: Services) -> None:
         incident = _incident(services)
