@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         g.request_id = accepted_request_id(request.headers.get("X-Request-Id", "")) or secrets.token_hex(8)
 
     from app import errors, health, metrics, simulator, webhooks
-    from app.api import hotspots, incidents, reports
+    from app.api import hotspots, incidents, places, quality, reports
     from app.web import register_web
 
     errors.register_error_handlers(app)
@@ -47,6 +47,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(reports.bp)
     app.register_blueprint(incidents.api)
     app.register_blueprint(hotspots.bp)
+    app.register_blueprint(places.bp)
+    app.register_blueprint(quality.bp)
     if settings.training:  # the phone simulator makes training data; never in production
         app.register_blueprint(simulator.bp)
     register_web(app)  # sign-in, sessions, CSRF, languages, pages' shell

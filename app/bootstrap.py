@@ -32,8 +32,9 @@ from geo.admin_areas import AdminAreas
 from geo.geocoder import GazetteerGeocoder, Resolution
 from geo.layers import LayerError
 from geo.loading import layer_files, load_layers
+from geo.place_search import PlaceSearch
 from geo.sites import read_site_layers
-from geo.types import AreaAssignment
+from geo.types import AreaAssignment, PlaceOption
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class LazyGeocoder:
         self._settings = settings
         self._loaded_layers: tuple[GazetteerGeocoder, AdminAreas | None] | None = None
         self._sites: tuple[gpd.GeoDataFrame | None] | None = None
+        self._search: PlaceSearch | None = None
         self._lock = threading.Lock()
 
     def _loaded(self) -> tuple[GazetteerGeocoder, AdminAreas | None]:
@@ -65,6 +67,18 @@ class LazyGeocoder:
     def locate(self, lon: float, lat: float) -> AreaAssignment | None:
         locator = self._loaded()[1]
         return locator.locate(lon, lat) if locator is not None else None
+
+    def search(self, text: str, country: str | None, *, limit: int = 10) -> list[PlaceOption]:
+        geocoder, locator = self._loaded()
+        index = geocoder.index  # built outside the lock: locating need not wait for it
+        with self._lock:
+            if self._search is None:  # built on the first search, over the geocoder's own index
+                self._search = PlaceSearch(index, locator)
+        return self._search.search(text, country, limit=limit)
+
+    def area(self, pcode: str) -> PlaceOption | None:
+        locator = self._loaded()[1]
+        return locator.area(pcode) if locator is not None else None
 
     def locate_many(self, lons: Sequence[float], lats: Sequence[float]) -> list[AreaAssignment]:
         locator = self._loaded()[1]

@@ -6,6 +6,7 @@ from bench.dashboard import run as dashboard
 from bench.geocode import run as geocode
 from bench.hotspots import run as hotspots
 from bench.intake import run as intake
+from bench.places import run as places
 from bench.triage import pipeline as triage_pipeline
 from bench.triage import run as triage
 from bench.ussd import run as ussd
@@ -14,6 +15,7 @@ BENCHMARKS = {
     "intake": intake.main,
     "ussd": ussd.main,
     "geocode": geocode.main,
+    "places": places.main,
     "triage": triage.main,
     "triage pipeline": triage_pipeline.main,
     "dashboard": dashboard.main,

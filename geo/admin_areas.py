@@ -1,7 +1,9 @@
-"""Which admin areas, sector and special areas contain a point: one STRtree over every layer."""
+"""Which admin areas, sector and special areas contain a point: one STRtree over every layer; and each
+admin area as a place a reviewer can choose (``area``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -12,10 +14,23 @@ import pandas as pd
 import shapely
 
 from geo.crs import EQUAL_AREA, WGS84
+from geo.gazetteer import pcode_country
 from geo.layers import LayerError, LayerFrame, LayerKind, level_key
-from geo.types import AreaAssignment, NamedArea
+from geo.types import AreaAssignment, NamedArea, PlaceOption
 
 _Entry = tuple[str, str | None, str | None]
+_ADMIN_LEVEL = re.compile(r"adm(\d+)")
+
+
+def area_precision(level: str) -> int:
+    """Geocoding precision of an admin area of this level key: 3 for admin-1, 2 for admin-2 and finer."""
+    return 3 if level_number(level) <= 1 else 2
+
+
+def level_number(level: str) -> int:
+    """2 for "adm2"; -1 for keys that are no admin level (sector, special)."""
+    found = _ADMIN_LEVEL.fullmatch(level)
+    return int(found.group(1)) if found else -1
 
 
 class AdminAreas:
@@ -27,6 +42,9 @@ class AdminAreas:
         self._kind: list[LayerKind] = []
         self._own: list[_Entry] = []
         self._fills: list[tuple[_Entry, ...]] = []
+        self._admin: dict[str, int] = {}
+        """Row of each admin area's own P-code (the first, should a code repeat)."""
+        self._options: dict[str, PlaceOption] = {}
         for layer in layers:
             if layer.frame.crs is None or not layer.frame.crs.equals(WGS84):
                 raise LayerError(f"{layer.source}: layers must be stored in {WGS84}")
@@ -39,6 +57,7 @@ class AdminAreas:
             for i, (code, name) in enumerate(rows):
                 fills = [(key, codes[i], names[i]) for codes, names, key in parents]
                 if layer.kind == "admin" and own_key is not None:
+                    self._admin.setdefault(code, len(self._own))
                     self._own.append((own_key, code, name))
                 else:
                     self._own.append((layer.kind, code, name))
@@ -79,6 +98,52 @@ class AdminAreas:
     def named_areas(self) -> Iterable[NamedArea]:
         """Every area with its level, P-code and name, parents included, each once."""
         return self._named
+
+    def admin_areas(self) -> tuple[NamedArea, ...]:
+        """Every admin area with a polygon of its own, admin-1 and finer, each P-code once."""
+        areas = (
+            NamedArea(self._own[row][0], code, self._own[row][2] or code) for code, row in self._admin.items()
+        )
+        return tuple(area for area in areas if level_number(area.level) >= 1)
+
+    def area(self, pcode: str) -> PlaceOption | None:
+        """The admin area with this P-code as a place to choose: a point inside it, and itself and its
+        parents as its areas, never the finer areas that point falls in. None for no admin area."""
+        if pcode not in self._options:
+            row = self._admin.get(pcode)
+            if row is None or level_number(self._own[row][0]) < 1:
+                return None
+            self._options[pcode] = self._option(pcode, row)
+        return self._options[pcode]
+
+    def _option(self, code: str, row: int) -> PlaceOption:
+        level, _, name = self._own[row]
+        geometry = self._geoms[row]
+        # The centroid looks like the middle on a map; a crescent's lies outside it: then a point on it.
+        point = shapely.centroid(geometry)
+        if not shapely.contains_xy(geometry, point.x, point.y):
+            point = shapely.point_on_surface(geometry)
+        # Parents as the layer's own columns name them; those it lacks, from where its point lies.
+        located = self.locate(point.x, point.y)
+        pcodes, names = dict(located.pcodes), dict(located.names)
+        for key, parent_code, parent_name in self._fills[row]:
+            pcodes |= {key: parent_code} if parent_code else {}
+            names |= {key: parent_name} if parent_name else {}
+        pcodes[level], names[level] = code, name or code
+        depth = level_number(level)
+        pcodes = {k: v for k, v in sorted(pcodes.items()) if 0 <= level_number(k) <= depth}
+        names = {k: v for k, v in sorted(names.items()) if 0 <= level_number(k) <= depth}
+        finest_first = sorted(pcodes, key=level_number, reverse=True)
+        return PlaceOption(
+            name=names[level],
+            country=next((c for k in finest_first if (c := pcode_country(pcodes[k]))), None),
+            lon=point.x,
+            lat=point.y,
+            precision=area_precision(level),
+            kind=level,
+            pcode=code,
+            areas=AreaAssignment(pcodes=pcodes, names=names),
+        )
 
     def locate(self, lon: float, lat: float) -> AreaAssignment:
         """Return the areas containing the point; the smallest wins where areas of one level overlap."""

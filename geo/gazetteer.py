@@ -35,6 +35,7 @@ ISO3_TO_ISO2 = {
 }  # fmt: skip
 MIN_ALTERNATE_NAME = 4
 """Shorter GeoNames alternate names ("Ej", "Yey", "FIH") collide with ordinary words; main names stay."""
+_OCHA_PCODE = re.compile(r"[A-Z]{2}\d")
 _NAME_PARTS = re.compile(r"\s*(?:/|,|&|;|\(|\)|\n|\r)\s*")
 
 
@@ -132,6 +133,15 @@ def country_code(value: str) -> str:
     if code[:3] in ISO3_TO_ISO2:
         return ISO3_TO_ISO2[code[:3]]
     return code[:2]
+
+
+def pcode_country(pcode: str) -> str | None:
+    """ISO 3166 alpha-2 of an OCHA P-code ("CF411") or of a synthetic code whose layer file is named
+    after its country ("ssd_adm2_geoboundaries:yei"); None when the code tells neither."""
+    code = pcode.strip().upper()
+    if code[:3] in ISO3_TO_ISO2:
+        return ISO3_TO_ISO2[code[:3]]
+    return code[:2] if _OCHA_PCODE.match(code) else None
 
 
 def _country_from_path(path: Path) -> str | None:

@@ -6,6 +6,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+TOWN_KINDS = frozenset({"town", "city"})
+"""Gazetteer kinds where duplicates are sought within the (shorter) town distance (§4.3)."""
+
 
 @dataclass(frozen=True, slots=True)
 class AreaAssignment:
@@ -55,3 +58,16 @@ class AreaLocator(Protocol):
     def named_areas(self) -> Iterable[NamedArea]:
         """Every area with its name, so a geocoder can read admin names mentioned in a text."""
         ...
+
+
+def area_fields(
+    pcodes: dict[str, str], names: dict[str, str], sector: str | None, special: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Flat, export-ready area fields: adm1_pcode, adm1_name, …, sector, special (R40, R45)."""
+    fields = {f"{level}_pcode": code for level, code in pcodes.items()}
+    fields |= {f"{level}_name": name for level, name in names.items()}
+    if sector:
+        fields["sector"] = sector
+    if special:
+        fields["special_area"] = "; ".join(special)
+    return fields

@@ -53,6 +53,8 @@ TRAIN = "train"
 """The phone simulator (training deployments): the coordinator trains her monitors, the admin staff."""
 AUDIT = "audit"
 """The audit trail, a restricted incident's events redacted as its history is, and its chain's check (R30)."""
+TRIAGE_QUALITY = "triage_quality"
+"""How often reviewers kept or changed triage's category and place (#16): aggregates only."""
 
 CAPABILITIES: Mapping[str, frozenset[str]] = {
     "network_coordinator": frozenset({INCIDENTS, OWN_NETWORKS, INDICATORS, TRAIN}),
@@ -60,7 +62,16 @@ CAPABILITIES: Mapping[str, frozenset[str]] = {
         {INCIDENTS, NARRATIVES, REPORTERS, REVIEW, CORRECT, RESPOND, VERIFIED_FEED, INDICATORS}
     ),
     "joc_officer": frozenset(
-        {INCIDENTS, VERIFIED_ONLY, CORRECT_WHERE_WHEN, RESPOND, VERIFIED_FEED, INDICATORS, PROTECTION}
+        {
+            INCIDENTS,
+            VERIFIED_ONLY,
+            CORRECT_WHERE_WHEN,
+            RESPOND,
+            VERIFIED_FEED,
+            INDICATORS,
+            PROTECTION,
+            TRIAGE_QUALITY,
+        }
     ),
     "protection_analyst": frozenset({INCIDENTS, VERIFIED_ONLY, VERIFIED_FEED, INDICATORS, PROTECTION}),
     "wpa_crsv_focal": frozenset(
@@ -78,7 +89,7 @@ CAPABILITIES: Mapping[str, frozenset[str]] = {
         }
     ),
     "contact_officer": frozenset({CONTACTS}),
-    "admin": frozenset({INDICATORS, ADMINISTER, TRAIN}),
+    "admin": frozenset({INDICATORS, ADMINISTER, TRAIN, TRIAGE_QUALITY}),
     "auditor": frozenset({AUDIT}),
 }
 """DOMAIN.md §6.4 as capabilities, one row per role. Verified only: the JOC officer ("verified

@@ -23,7 +23,6 @@ from alerts.accounts.policy import RESTRICTED, may, require_correction, scoped
 from alerts.audit.trail import record_event
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
 from alerts.incidents.corroboration import lock_incidents
-from alerts.intake.placement import TOWN_KINDS, area_fields
 from alerts.messages import Viewer
 from alerts.models import Correction, Incident, LabelledExample, NarrativeRead, PlaceAlias, Report
 from alerts.ports import Places
@@ -34,7 +33,7 @@ from alerts.unit_of_work import UnitOfWork
 from alerts.vocabulary import CORRECTED_FIELDS, PRIORITIES
 from geo.hotspots import h3_cells
 from geo.placenames import normalise_place
-from geo.types import PlaceOption
+from geo.types import TOWN_KINDS, PlaceOption, area_fields
 
 CORRECTED_FLAGS = (
     "vawe",
@@ -51,6 +50,7 @@ CORRECTED_FLAGS = (
 PLACE_CHOICES = ("alternative", "search", "map", "area")
 """How she chose the place: one of the geocoder's alternatives, a name she searched, a click on
 the map (precision 1), an admin area only (precision 2 or 3)."""
+PLACE_KEYS = ("how", "name", "lon", "lat", "country", "kind", "pcode")
 RESTRICTIONS = ("restricted", "cleared")
 CLOCK_SKEW = timedelta(minutes=10)
 """How far in the future a corrected time may be: phones and servers disagree a little."""
@@ -274,7 +274,7 @@ def _category(
 
 
 def _cued(reports: list[Report]) -> bool:
-    return any(r.flags.get("sxv_cue") for r in reports)
+    return any(r.flags.get("sexual_violence_cue") for r in reports)
 
 
 def _flags(reports: list[Report], value: Any) -> tuple[_Snapshot, _Snapshot]:
@@ -361,39 +361,54 @@ def _snapshot_of(value: Mapping[str, Any]) -> _Snapshot:
 
 
 def _chosen(value: Mapping[str, Any], incident: Incident, places: Places) -> _Snapshot:
+    unknown = sorted(set(value) - set(PLACE_KEYS))
+    if unknown:
+        raise InvalidValue(f"place.{unknown[0]} is not known; a place has {', '.join(PLACE_KEYS)}")
     how = value.get("how")
     if how not in PLACE_CHOICES:
         raise InvalidValue(f"place.how {how!r} is not one of {', '.join(PLACE_CHOICES)}")
     if how == "area":
-        option = places.area(str(value.get("pcode") or ""))
+        pcode = _place_text(value, "pcode", 32)
+        option = places.area(pcode)
         if option is None:
-            raise InvalidValue(f"no admin area with P-code {value.get('pcode')!r} in the loaded layers")
+            raise InvalidValue(f"no admin area with P-code {pcode!r} in the loaded layers")
         return _from_option(option, incident.country)
     lon, lat = _coordinates(value)
     found = places.locate(lon, lat)
     areas = area_fields(found.pcodes, found.names, found.sector, found.special_areas) if found else {}
-    name = str(value.get("name") or "").strip()[:200]
+    name = _place_text(value, "name", 200)
     if how != "map" and not name:
         raise InvalidValue(f"place.name is needed for a place chosen by {how}")
+    country = _place_text(value, "country", 2).upper()
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise InvalidValue(f"place.country {country!r} is not a two-letter country code")
     return {
         "place_name": name or None,
-        "country": str(value.get("country") or incident.country or "").upper()[:2] or None,
+        "country": country or incident.country,
         "lon": lon,
         "lat": lat,
         "precision": 1,
-        "in_town": str(value.get("kind") or "") in TOWN_KINDS,
+        "in_town": _place_text(value, "kind", 32) in TOWN_KINDS,
         "areas": areas,
     }
 
 
+def _place_text(value: Mapping[str, Any], key: str, limit: int) -> str:
+    raw = value.get(key)
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or len(raw) > limit:
+        raise InvalidValue(f"place.{key} must be a string of at most {limit} characters")
+    return raw.strip()
+
+
 def _coordinates(value: Mapping[str, Any]) -> tuple[float, float]:
-    try:
-        lon, lat = float(value["lon"]), float(value["lat"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidValue("place.lon and place.lat must be numbers") from exc
+    lon, lat = value.get("lon"), value.get("lat")
+    if not (isinstance(lon, int | float) and isinstance(lat, int | float)) or bool in (type(lon), type(lat)):
+        raise InvalidValue("place.lon and place.lat must be numbers")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise InvalidValue(f"({lon}, {lat}) is not a longitude and latitude")
-    return lon, lat
+    return float(lon), float(lat)
 
 
 def _from_option(option: PlaceOption, country: str | None) -> _Snapshot:

@@ -9,11 +9,10 @@ from typing import Any
 from alerts.ports import Places
 from geo.geocoder import Candidate, GeocodeResult
 from geo.placenames import normalise_place
+from geo.types import TOWN_KINDS, area_fields
 
 PLACE_CANDIDATES = 5
 """How many candidate places an unresolved report keeps for the reviewer."""
-TOWN_KINDS = frozenset({"town", "city"})
-"""Gazetteer kinds where duplicates are sought within the (shorter) town distance (§4.3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,19 +44,6 @@ class KnownPlace:
     lat: float
     precision: int
     areas: dict[str, str]
-
-
-def area_fields(
-    pcodes: dict[str, str], names: dict[str, str], sector: str | None, special: tuple[str, ...] = ()
-) -> dict[str, str]:
-    """Flat, export-ready area fields: adm1_pcode, adm1_name, …, sector, special (R40, R45)."""
-    fields = {f"{level}_pcode": code for level, code in pcodes.items()}
-    fields |= {f"{level}_name": name for level, name in names.items()}
-    if sector:
-        fields["sector"] = sector
-    if special:
-        fields["special_area"] = "; ".join(special)
-    return fields
 
 
 def place_report(

@@ -340,7 +340,7 @@ def _new_incident(message: InboundMessage, reading: Reading, placement: Placemen
     cells = h3_cells(lon, lat) if lon is not None and lat is not None else {}
     return Incident(
         category=reading.category.code,
-        restricted=reading.category.restricted or bool(reading.flags.get("sxv_cue")),
+        restricted=reading.category.restricted or bool(reading.flags.get("sexual_violence_cue")),
         status="received",
         priority=reading.priority,
         country=placement.country,

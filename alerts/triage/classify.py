@@ -3,15 +3,19 @@
 Pipeline for one report:
 
 1. Normalise the text (:func:`alerts.triage.normalise.normalise_report`).
-2. Structured input first (§8.3 rule 1, R6): a leading SMS code or USSD digit ("SXV Bambari",
-   "2 Kaga Bandoro", :func:`alerts.triage.taxonomy.parse_structured`) or a ``category_hint`` decides the
-   category. An ELE share whose rest of text matches a harm category is stored under that harm
-   category with ``election_related`` set (§2.3: ELE is an entry point, not a stored harm class).
+2. Structured or free text, decided first (§8.3 rule 1, R6; :func:`read_structured`): a leading SMS
+   code or USSD digit followed by nothing but a place ("SXV Bambari", "2 Kaga Bandoro") or a
+   ``category_hint`` (a USSD answer) decides the category; a sentence that merely starts with a
+   number or a code-like word ("5 girls raped by armed men") is free text. An ELE share whose rest
+   of text matches a harm category is stored under that harm category with ``election_related`` set
+   (§2.3: ELE is an entry point, not a stored harm class).
 3. Free text: every lexicon of the country is matched per token (§8.3 rule 4: no language
    identification first). At each token the longest phrase wins (the heavier one between equally
    long phrases of two languages) and its tokens are consumed, so a
    token never counts for two category terms. A category's score is the sum of its matched weights.
-4. Decision: the best category when its score reaches ``MIN_SCORE``; ties are broken by
+4. Decision: SXV whenever its affirmed (not negated) evidence reaches ``MIN_SCORE``, whatever the
+   other categories sum to (never outvoted; ``flags.harms`` lists every harm shown); otherwise
+   the best category when its score reaches ``MIN_SCORE``; ties are broken by
    ``PRECEDENCE`` (most severe first, so a tie never hides sexual violence behind a lesser
    category; the reviewer sees every score). ELE is chosen only when no other category reaches
    ``MIN_SCORE`` (election words alone are a process report). Anything else, including text in a
@@ -46,7 +50,7 @@ from typing import Any, Literal, TextIO
 from alerts.triage.elections import Election, electoral_phase, load_calendars
 from alerts.triage.normalise import Abbreviations, load_abbreviations, normalise_report
 from alerts.triage.priority import assign_priority
-from alerts.triage.taxonomy import FALLBACK, Taxonomy, load_taxonomy, parse_structured
+from alerts.triage.taxonomy import FALLBACK, Category, Taxonomy, load_taxonomy, parse_structured
 from alerts.triage.vawe import HARM_CATEGORIES, assess_vawe
 
 DEFAULT_LEXICONS = Path(__file__).parents[1] / "data" / "lexicons"
@@ -83,12 +87,28 @@ ROLE_CUES = (
 )
 TIME_CUES = ("happening_now", "today", "yesterday", "earlier")
 CUE_KINDS = frozenset(
-    {"women", "girl", "election", "force", "imminent", "function"}
+    {"women", "girl", "civilian", "negation", "election", "force", "imminent", "function"}
     | {f"role:{r}" for r in ROLE_CUES}
     | {f"time:{t}" for t in TIME_CUES}
     | {"harm:online", "harm:psychological"}
 )
 """Closed set of cue kinds a lexicon file may use."""
+CIVILIAN_CUES = ("civilian", "women", "girl")
+"""Cues that name civilians as the people harmed: a violent act against them is an attack (ATK),
+between armed actors it is fighting (FIG) (DOMAIN.md §2.3; see ``Term.on_civilians``)."""
+NEGATION_REACH = 3
+"""A negation cue or a threat term (THR) this many words or fewer before a sexual-violence term ("no
+one was raped", "pas de viol", "threatened to rape her") makes that term no evidence for SXV: the
+act is denied or announced, not reported. It still raises the cue flag."""
+PLACE_WORDS = 4
+"""Most words a structured message may have after its code (time words aside): a place name
+("Kaga Bandoro quartier Bac") with at most a count or victim ("Kajo Keji 2 girls"). A sentence
+that merely starts with a number or a code-like word ("5 girls raped by armed men") is longer or
+carries words that place names never do (see :func:`read_structured`)."""
+CODE_WORDS = frozenset({"TEN", "PRO", "ARM", "LOT", "MOB"})
+"""Category codes that are also words of a deployment language ("Ten civilians", "Pro-government"):
+like a menu digit, a code only before a place. Any other letter code ("ATK", "SXV") starts no
+sentence, so it is a code whatever follows it ("ATK Juba they are shooting")."""
 
 RELIABILITY_UNKNOWN = "F"
 """Reliability cannot be judged at triage; it never changes the priority (R24)."""
@@ -108,6 +128,9 @@ class Term:
     language: str
     weight: float
     source: str
+    on_civilians: str | None = None
+    """The category when civilians are named as targets ("ambushed", "opened fire": ATK against
+    villagers, FIG against a patrol); ``key`` otherwise."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +208,12 @@ def _read_entries(
         category, cue = entry.get("category"), entry.get("cue")
         if (category is None) == (cue is None):
             raise ValueError(f"{where}: give exactly one of 'category' or 'cue'")
-        if category is not None and known is not None and category not in known:
-            raise ValueError(f"{where}: category {category!r} is not in the taxonomy")
+        on_civilians = entry.get("on_civilians")
+        for code in (category, on_civilians):
+            if code is not None and known is not None and code not in known:
+                raise ValueError(f"{where}: category {code!r} is not in the taxonomy")
+        if on_civilians is not None and category is None:
+            raise ValueError(f"{where}: 'on_civilians' needs a 'category'")
         if cue is not None and cue not in CUE_KINDS:
             raise ValueError(f"{where}: cue {cue!r} is not one of {sorted(CUE_KINDS)}")
         weight = float(entry.get("weight", 1.0))
@@ -197,7 +224,15 @@ def _read_entries(
             if abbreviations is not None:
                 _check_normalised(text, abbreviations, where)
             terms.append(
-                Term(text, _pattern(text, where), key, str(entry["language"]), weight, str(entry["source"]))
+                Term(
+                    text,
+                    _pattern(text, where),
+                    key,
+                    str(entry["language"]),
+                    weight,
+                    str(entry["source"]),
+                    on_civilians,
+                )
             )
     return terms
 
@@ -289,11 +324,17 @@ class _Matches:
     evidence: dict[str, list[str]] = field(default_factory=dict)
     cues: dict[str, list[str]] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
+    sxv_affirmed: float = 0.0
+    """SXV weight of the terms not under a negation: the evidence that makes the category SXV."""
 
 
 def _match(tokens: Sequence[str], lexicons: Lexicons) -> _Matches:
-    """Category terms: longest phrase first, tokens consumed. Cues: every cue phrase, independently."""
+    """Category terms: longest phrase first, tokens consumed. Cues: every cue phrase, independently.
+    A term with ``on_civilians`` counts for that category when a civilian cue occurs anywhere."""
     out = _Matches()
+    by_target: list[tuple[Term, str]] = []
+    unaffirming: list[int] = []
+    """Where a negation or a threat ends (``NEGATION_REACH``)."""
     i = 0
     n = len(tokens)
     while i < n:
@@ -308,20 +349,43 @@ def _match(tokens: Sequence[str], lexicons: Lexicons) -> _Matches:
             out.languages[term.language] = out.languages.get(term.language, 0) + 1
             if is_cue:
                 kind = term.key[4:]
+                if kind == "negation":
+                    unaffirming.append(i + len(term.pattern) - 1)
                 if span not in out.cues.setdefault(kind, []):
                     out.cues[kind].append(span)
                 continue
             category_done = True
             consumed = len(term.pattern)
-            out.scores[term.key] = out.scores.get(term.key, 0.0) + term.weight
-            out.evidence.setdefault(term.key, []).append(span)
+            if term.on_civilians is not None:
+                by_target.append((term, span))
+                continue
+            if term.key == "SXV" and not any(0 < i - k <= NEGATION_REACH for k in unaffirming):
+                out.sxv_affirmed += term.weight
+            if term.key == "THR":
+                unaffirming.append(i + consumed - 1)
+            _score(out, term.key, term.weight, span)
         i += consumed
+    civilians = any(kind in out.cues for kind in CIVILIAN_CUES)
+    for term, span in by_target:
+        _score(out, term.on_civilians if civilians and term.on_civilians else term.key, term.weight, span)
     return out
 
 
-def _decide(scores: Mapping[str, float]) -> str:
+def _score(out: _Matches, category: str, weight: float, span: str) -> None:
+    out.scores[category] = out.scores.get(category, 0.0) + weight
+    out.evidence.setdefault(category, []).append(span)
+
+
+def _decide(scores: Mapping[str, float], sxv_affirmed: float = 0.0) -> str:
+    """Sexual violence first: affirmed SXV evidence of at least ``MIN_SCORE`` (one full term or two
+    weak ones, none negated) makes the category SXV whatever the other categories sum to, so it is
+    never outvoted by the killing, abduction or armed-men words that come with it (the other harms
+    stay in ``harms``). Otherwise the best-scoring other category (module doc): denied, threatened
+    or weak sexual-violence words raise the cue flag, not the category."""
+    if sxv_affirmed >= MIN_SCORE:
+        return "SXV"
     ranked = sorted(
-        ((s, c) for c, s in scores.items() if c != "ELE" and s >= MIN_SCORE),
+        ((s, c) for c, s in scores.items() if c not in {"ELE", "SXV"} and s >= MIN_SCORE),
         key=lambda sc: (-sc[0], PRECEDENCE.index(sc[1]) if sc[1] in PRECEDENCE else len(PRECEDENCE)),
     )
     if ranked:
@@ -340,6 +404,46 @@ def _language(text: str, matches: _Matches) -> str:
     if len(counts) > 1 and counts[1][1] >= 2 and counts[1][1] * 3 >= counts[0][1]:
         return "mixed"
     return counts[0][0]
+
+
+def _harms(category: str, scores: Mapping[str, float]) -> list[str]:
+    """Every harm the report shows (multi-label): the category first, then each other harm category
+    with enough evidence to have been chosen on its own, most severe first."""
+    others = [
+        c for c in PRECEDENCE if c in HARM_CATEGORIES and c != category and scores.get(c, 0.0) >= MIN_SCORE
+    ]
+    return ([category] if category in HARM_CATEGORIES else []) + others
+
+
+def read_structured(
+    text: str, *, taxonomy: Taxonomy, lexicons: Lexicons, abbreviations: Abbreviations
+) -> tuple[Category, str] | None:
+    """The code and the rest when ``text`` is a structured message, None when it is free text.
+
+    Structured means a leading letter code that is no word (``CODE_WORDS``), or a menu digit or
+    code word (:func:`parse_structured`) followed by nothing but a place: at most ``PLACE_WORDS``
+    words once time words ("now", "hier soir") are set aside, no function word of prose ("the",
+    "were", "people": the lexicons' ``function`` cue), and
+    no category term other than one of the code's own category ("LOT Rumbek cattle"). A word of
+    another category is the verb of a sentence that happens to start with a number or a code-like
+    word ("5 girls raped by armed men", "Ten civilians were killed"): that is free text and its
+    words decide. A USSD answer comes as ``category_hint`` and needs no such reading.
+    """
+    parsed = parse_structured(text, taxonomy)
+    if parsed is None:
+        return None
+    category, rest = parsed
+    marker = text.split(maxsplit=1)[0].strip(",.;:!-").upper()
+    if marker.isalpha() and marker not in CODE_WORDS:
+        return parsed
+    tokens = normalise_report(rest, abbreviations).tokens
+    matches = _match(tokens, lexicons)
+    time_words = sum(len(span.split()) for kind in TIME_CUES for span in matches.cues.get(f"time:{kind}", ()))
+    if len(tokens) - time_words > PLACE_WORDS or "function" in matches.cues:
+        return None
+    if any(code != category.code for code in matches.scores):
+        return None
+    return parsed
 
 
 def _time_class(cues: Mapping[str, list[str]]) -> str | None:
@@ -373,12 +477,12 @@ def classify(
 ) -> Classification:
     """Category, scores, evidence, flags, priority and language of one report (module doc)."""
     reasons: list[str] = []
-    structured = parse_structured(text, taxonomy)
+    structured = read_structured(text, taxonomy=taxonomy, lexicons=lexicons, abbreviations=abbreviations)
     body = structured[1] if structured else text
     normal = normalise_report(body, abbreviations)
     matches = _match(normal.tokens, lexicons)
     scores = {c: round(s, 3) for c, s in sorted(matches.scores.items(), key=lambda kv: -kv[1])}
-    free_choice = _decide(matches.scores)
+    free_choice = _decide(matches.scores, matches.sxv_affirmed)
 
     hint = category_hint if category_hint in taxonomy.categories else None
     if category_hint and hint is None:
@@ -446,7 +550,8 @@ def classify(
         "channel": channel,
         # Sexual-violence words that did not carry the category: restricted until the CRSV focal
         # point clears it (#16), never lost to a co-occurring category.
-        "sxv_cue": category != "SXV" and scores.get("SXV", 0.0) > 0,
+        "sexual_violence_cue": category != "SXV" and scores.get("SXV", 0.0) > 0,
+        "harms": _harms(category, scores),
     }
     evidence = {c: v for c, v in matches.evidence.items()}
     if chosen is not None:

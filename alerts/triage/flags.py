@@ -47,6 +47,8 @@ ELECTORAL_PHASES = (
     "none",
 )
 VAWE_VALUES = ("no", "possible", "likely")
+VAWE_EVIDENCE = ("none", "E1", "E2", "E3")
+"""The basis of a VAWE assessment (alerts/triage/vawe.py)."""
 HARM_TYPES = ("physical", "sexual", "psychological", "threat_coercion", "economic", "online")
 TIME_REPORTED_CLASSES = ("happening_now", "today", "yesterday", "earlier")
 PRECISION_LEVELS = (1, 2, 3)
@@ -59,6 +61,7 @@ CLOSED_FLAGS: Mapping[str, tuple[str, ...]] = {
     "election_tag": ELECTION_TAGS,
     "electoral_phase": ELECTORAL_PHASES,
     "vawe": VAWE_VALUES,
+    "vawe_evidence": VAWE_EVIDENCE,
     "harm_type": HARM_TYPES,
     "time_reported_class": TIME_REPORTED_CLASSES,
 }

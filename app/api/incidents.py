@@ -177,7 +177,9 @@ class Body:
 
     def text(self, name: str, limit: int, *, required: bool = True) -> str:
         what = f"{'a non-empty' if required else 'a'} string of at most {limit} characters without NUL"
-        value = self._required(name, what) if required else self.data.get(name) or ""
+        value = self._required(name, what) if required else self.data.get(name)
+        if value is None and not required:  # null is absent, but 0 or false is no string
+            value = ""
         nul = isinstance(value, str) and "\x00" in value  # PostgreSQL stores no NUL
         if not isinstance(value, str) or len(value) > limit or nul or (required and not value.strip()):
             raise InvalidValue(f"field '{name}' must be {what}")

@@ -28,6 +28,7 @@ from app.cli.contacts import contacts_group
 from app.cli.geo import geo_group
 from app.cli.hotspots import hotspots_group
 from app.cli.incidents import incidents_group
+from app.cli.triage import triage_group
 from channels.phone import canonical_address, pseudonymise
 
 
@@ -480,3 +481,4 @@ main.add_command(geo_group)
 main.add_command(incidents_group)
 main.add_command(hotspots_group)
 main.add_command(contacts_group)
+main.add_command(triage_group)

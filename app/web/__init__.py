@@ -14,7 +14,19 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from app.web import access, admin, audit, auth, contacts, headers, hotspots, language, oversight, review
+from app.web import (
+    access,
+    admin,
+    audit,
+    auth,
+    contacts,
+    headers,
+    hotspots,
+    language,
+    oversight,
+    quality,
+    review,
+)
 
 SESSION_LIFETIME = timedelta(hours=12)
 """How long a sign-in lasts, counted from the sign-in (not renewed by activity): one duty shift."""
@@ -56,6 +68,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(review.bp)
     app.register_blueprint(contacts.bp)
     app.register_blueprint(audit.bp)
+    app.register_blueprint(quality.bp)
 
 
 def _check_csrf(csrf: CSRFProtect) -> None:

@@ -15,6 +15,7 @@ from alerts.accounts.policy import (
     INDICATORS,
     PROTECTION,
     REVIEW,
+    TRIAGE_QUALITY,
     roles_with,
 )
 
@@ -31,6 +32,7 @@ NAV_LINKS = (
     NavLink("/stale", _l("Stale"), roles_with(REVIEW)),
     NavLink("/indicators", _l("Indicators"), roles_with(INDICATORS)),
     NavLink("/protection", _l("Protection"), roles_with(PROTECTION)),
+    NavLink("/quality", _l("Triage quality"), roles_with(TRIAGE_QUALITY)),
     NavLink("/contacts", _l("Call-backs"), roles_with(CONTACTS)),
     NavLink("/admin", _l("Admin"), roles_with(ADMINISTER)),
     NavLink("/audit", _l("Audit trail"), roles_with(AUDIT)),

@@ -49,7 +49,7 @@ CHECKS = [
     negative_data_rejection,
 ]
 FOCAL_POINT = "wpa_crsv_focal"
-ROLE_OF_TAG = {"hotspots": "protection_analyst", "verified": "joc_officer"}
+ROLE_OF_TAG = {"hotspots": "protection_analyst", "verified": "joc_officer", "quality": "admin"}
 """Who calls each tag's operations; the others, the CRSV focal point: the one role that may read and act
 on every incident, sexual violence included (R29)."""
 DOCUMENT = "/api/openapi.json"

@@ -26,12 +26,12 @@ import pytest
 from sqlalchemy import insert
 
 from alerts.hotspots.products import HotspotRequest, build_product
-from alerts.intake.placement import area_fields
 from alerts.messages import Viewer
 from alerts.models import Incident
 from app.bootstrap import LazyGeocoder, Services
 from geo.hotspots import h3_cells
 from geo.products import HotspotProduct
+from geo.types import area_fields
 
 pytestmark = pytest.mark.integration
 

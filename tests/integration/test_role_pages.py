@@ -61,7 +61,7 @@ ROLE_PAGES = {
     ),
     "joc_officer": Expected(
         "/queue",
-        frozenset({"/queue", "/indicators", "/protection"}),
+        frozenset({"/queue", "/indicators", "/protection", "/quality"}),
         VERIFIED_OPEN,
         VERIFIED_OPEN,
         VERIFIED_HINT,
@@ -81,7 +81,7 @@ ROLE_PAGES = {
         ALL_HINT,
     ),
     "contact_officer": Expected("/contacts", frozenset({"/contacts"})),
-    "admin": Expected("/admin", frozenset({"/indicators", "/admin"})),
+    "admin": Expected("/admin", frozenset({"/indicators", "/quality", "/admin"})),
     "auditor": Expected("/audit", frozenset({"/audit"})),
 }
 

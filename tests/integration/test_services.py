@@ -20,6 +20,7 @@ from alerts.models import AuditEvent, InboundMessage, Incident, Report, Reporter
 from alerts.triage.classify import Classification
 from app.bootstrap import Services
 from geo.geocoder import Candidate, Resolution
+from geo.types import PlaceOption
 from tests.factories import add_reporter, inbound, random_sid, report
 
 pytestmark = pytest.mark.integration
@@ -101,6 +102,12 @@ class TestProcessInbound:
                 )
 
             def locate(self, lon: float, lat: float) -> None:
+                return None
+
+            def search(self, text: str, country: str | None, *, limit: int = 10) -> list[PlaceOption]:
+                return []
+
+            def area(self, pcode: str) -> None:
                 return None
 
         inbound_id = inbound(services, "ATK Majok")

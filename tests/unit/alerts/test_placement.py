@@ -8,7 +8,7 @@ import pytest
 
 from alerts.intake.placement import Placement, place_report
 from geo.geocoder import Candidate, GeocodeResult, Resolution
-from geo.types import AreaAssignment
+from geo.types import AreaAssignment, PlaceOption
 
 pytestmark = pytest.mark.unit
 
@@ -33,6 +33,12 @@ class Recording:
     def locate(self, lon: float, lat: float) -> AreaAssignment | None:
         self.located.append((lon, lat))
         return AreaAssignment({"adm1": "SS01"}, {"adm1": "Central Equatoria"}, "Sector South", ("Abyei",))
+
+    def search(self, text: str, country: str | None, *, limit: int = 10) -> list[PlaceOption]:
+        return []
+
+    def area(self, pcode: str) -> PlaceOption | None:
+        return None
 
 
 def _place(

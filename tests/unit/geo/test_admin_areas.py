@@ -167,6 +167,59 @@ class TestLocate:
             AdminAreas([projected])
 
 
+class TestArea:
+    """An admin area as a reviewer's choice of place (#16): a point inside it, itself and its parents."""
+
+    def test_an_admin_2_area_has_its_point_inside_itself_and_its_parent_but_no_child(self) -> None:
+        option = NESTED.area("XA1")
+        assert option is not None
+        assert (option.name, option.kind, option.pcode, option.precision) == ("Alpha One", "adm2", "XA1", 2)
+        assert shapely.contains_xy(box(0, 0, 1, 1), option.lon, option.lat)
+        assert option.areas.pcodes == {"adm1": "XA", "adm2": "XA1"}  # no adm3, though its point has one
+        assert option.areas.names == {"adm1": "Alpha", "adm2": "Alpha One"}
+
+    def test_an_admin_1_area_has_precision_3_and_only_itself(self) -> None:
+        option = NESTED.area("XB")
+        assert option is not None
+        assert (option.precision, option.areas.pcodes, option.areas.names) == (
+            3,
+            {"adm1": "XB"},
+            {"adm1": "Beta"},
+        )
+
+    def test_parents_a_layer_does_not_name_come_from_the_layers_its_point_lies_in(self) -> None:
+        option = NESTED.area("XA12")  # ADM3 carries no parent columns
+        assert option is not None
+        assert option.areas.pcodes == {"adm1": "XA", "adm2": "XA1", "adm3": "XA12"}
+
+    def test_the_point_of_a_crescent_lies_inside_it_though_its_centroid_does_not(self) -> None:
+        crescent = box(0, 0, 3, 3).difference(box(1, 1, 3, 2))
+        assert not shapely.contains_xy(crescent, *shapely.centroid(crescent).coords[0])
+        areas = AdminAreas([layer([{"ADM1_PCODE": "CF11", "ADM1_FR": "Croissant"}], [crescent])])
+        option = areas.area("CF11")
+        assert option is not None
+        assert shapely.contains_xy(crescent, option.lon, option.lat)
+        assert option.country == "CF"
+
+    def test_the_country_comes_from_the_pcode(self) -> None:
+        areas = AdminAreas([layer([{"adm2_pcode": "SS0101", "adm2_name": "Yei"}], [box(30, 3, 31, 4)])])
+        option = areas.area("SS0101")
+        assert option is not None
+        assert option.country == "SS"
+
+    def test_an_unknown_pcode_a_sector_or_a_special_area_is_no_admin_area(self) -> None:
+        sector = layer([{"code": "N", "name": "North"}], [box(0, 0, 4, 1)], kind="sector", source="sectors")
+        special = layer([{"code": "ABY", "name": "Abyei"}], [box(0, 0, 1, 1)], kind="special", source="abyei")
+        areas = AdminAreas([ADM1, sector, special])
+        assert [areas.area(code) for code in ("nope", "N", "ABY")] == [None, None, None]
+        assert areas.area("XA") is not None
+
+    def test_admin_areas_lists_areas_with_polygons_of_their_own_only(self) -> None:
+        listed = AdminAreas([ADM2]).admin_areas()  # Alpha and Beta are only named as parents there
+        assert [a.pcode for a in listed] == ["XA1", "XA2", "XB1"]
+        assert NamedArea("adm2", "XA1", "Alpha One") in listed
+
+
 class TestLayerCleaning:
     def test_a_bow_tie_is_repaired_kept_polygonal_and_reported(self) -> None:
         bow_tie = shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])

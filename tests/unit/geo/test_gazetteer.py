@@ -14,6 +14,7 @@ from geo.gazetteer import (
     combine_gazetteers,
     country_code,
     embedded_gazetteer,
+    pcode_country,
     read_gazetteer_csv,
 )
 from geo.geocoder import GazetteerGeocoder
@@ -160,6 +161,22 @@ def test_settlements_pcodes_and_aliases_work_together(tmp_path: Path) -> None:
 )
 def test_country_codes(code: str, iso2: str) -> None:
     assert country_code(code) == iso2
+
+
+@pytest.mark.parametrize(
+    ("pcode", "iso2"),
+    [
+        ("CF411", "CF"),
+        ("ss0609", "SS"),
+        ("ML0901", "ML"),
+        ("ssd_adm2_geoboundaries:kajo-keji", "SS"),
+        ("lbn_adm1_geoboundaries:beirut", "LB"),
+        ("boundaries:yei", None),  # a synthetic code of a file not named after its country
+        ("XA", None),
+    ],
+)
+def test_the_country_of_a_pcode(pcode: str, iso2: str | None) -> None:
+    assert pcode_country(pcode) == iso2
 
 
 def test_short_names_allow_fewer_edits() -> None:
