@@ -83,8 +83,6 @@ bp.register_blueprint(maps_bp)
 ID = "int(min=1, max=9223372036854775807)"
 """Ids are BIGINT: a larger one is no incident, not an overflow in the driver."""
 FIELD = f"any({', '.join(CORRECTED_FIELDS)})"
-PLACES_SEARCH = "/api/places"
-"""The type-ahead of places to correct to (the API's ``GET /api/places``, read with her session)."""
 FILTERS = (
     "country",
     "area",
@@ -395,7 +393,7 @@ def incident(incident_id: int) -> str:
             countries=services.settings.countries,
             label=_category_label,
         ),
-        places_search=PLACES_SEARCH,
+        places_search=url_for("places.search"),  # the type-ahead, read with her session (D38)
     )
 
 
