@@ -1,7 +1,9 @@
 /* Dalili incident map: Leaflet (served by the app), no tiles. Draws the incident point, the places an
    unresolved report may mean, the other reports' points and, when the deployment has them, the admin
    boundaries around them as the base layer. Data comes from <script type="application/json"
-   id="map-data"> (not executed, so the Content-Security-Policy allows it). Labels are set as text. */
+   id="map-data"> (not executed, so the Content-Security-Policy allows it). Labels are set as text.
+   Where she may correct the place, a click on the map fills the point's coordinates (precision 1),
+   and a new place (clicked, typed or found by the search) is shown until she saves it. */
 (function () {
   "use strict";
   var holder = document.getElementById("map");
@@ -50,6 +52,47 @@
       marker.bindTooltip(text(dot[0].label));
     }
   });
+
+  var draftStyle = { radius: 9, color: "#0d5c4d", weight: 3, dashArray: "4 3", fillColor: "#2a9d8f", fillOpacity: 0.6 };
+  var draft = null;
+
+  function showDraft(lat, lon, label) {
+    if (draft === null) {
+      draft = L.circleMarker([lat, lon], draftStyle).addTo(map);
+      draft.bindTooltip(text(label || data.labels.draft));
+    } else {
+      draft.setLatLng([lat, lon]);
+      draft.setTooltipContent(text(label || data.labels.draft));
+    }
+    holder.setAttribute("data-draft", lat + "," + lon);
+  }
+
+  document.addEventListener("dalili:place-preview", function (event) {
+    showDraft(event.detail.lat, event.detail.lon, event.detail.label);
+    map.panTo([event.detail.lat, event.detail.lon]);
+  });
+
+  var latField = document.getElementById("place-lat");
+  var lonField = document.getElementById("place-lon");
+  if (latField && lonField) {
+    holder.classList.add("picking");
+    map.on("click", function (event) {
+      var point = event.latlng.wrap();
+      latField.value = point.lat.toFixed(5);
+      lonField.value = point.lng.toFixed(5);
+      showDraft(point.lat, point.lng);
+    });
+    [latField, lonField].forEach(function (field) {
+      field.addEventListener("change", function () {
+        var lat = parseFloat(latField.value);
+        var lon = parseFloat(lonField.value);
+        if (isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {
+          showDraft(lat, lon);
+          map.panTo([lat, lon]);
+        }
+      });
+    });
+  }
 
   if (data.boundaries && window.fetch) {
     window

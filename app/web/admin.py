@@ -1,4 +1,5 @@
-"""/admin: users, networks, monitors by pseudonym, and the deployment's data files (read-only here)."""
+"""/admin: users, networks, monitors by pseudonym, place aliases reviewers proposed, and the
+deployment's data files (read-only here)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers.response import Response
 
 from alerts.accounts.administration import add_user, list_monitors, list_networks, list_users, set_user_active
 from alerts.accounts.policy import ADMINISTER, roles_with
 from alerts.errors import AlertsError
+from alerts.intake.aliases import decide_alias, list_aliases
+from alerts.models import utcnow
 from alerts.vocabulary import ROLES
 from app import current_services
 from app.web.access import current_viewer, requires_roles
@@ -83,6 +87,8 @@ def _page(created: dict[str, str] | None = None) -> str:
         created=created,
         users=list_users(viewer, uow=services.uow()),
         networks=list_networks(viewer, uow=services.uow()),
+        proposed_aliases=list_aliases(viewer, uow=services.uow(), status="proposed"),
+        approved_aliases=list_aliases(viewer, uow=services.uow(), status="approved"),
         roles=ROLES,
         calendars=services.classifier.calendars,
         templates=services.messages.templates,
@@ -125,3 +131,27 @@ def activate(user_id: int) -> Response:
 def monitors(network_id: int) -> str:
     rows = list_monitors(current_viewer(), network_id, uow=current_services().uow())
     return render_template("admin_monitors.html", monitors=rows)
+
+
+@bp.post("/aliases/<int:alias_id>")
+@requires_roles(*roles_with(ADMINISTER))
+def decide(alias_id: int) -> Response:
+    """Approve or reject a place alias a reviewer proposed; an approved one places new reports."""
+    decision = request.form.get("decision", "")
+    try:
+        alias = decide_alias(alias_id, decision, current_viewer(), uow=current_services().uow(), now=utcnow())
+    except AlertsError as exc:
+        flash(str(exc), "error")
+    else:
+        if alias["status"] == "approved":
+            flash(
+                _(
+                    "Approved: new reports with “%(words)s” are placed at %(place)s.",
+                    words=alias["typed"],
+                    place=alias["place_name"],
+                ),
+                "ok",
+            )
+        else:
+            flash(_("Rejected: “%(words)s” is not used to place reports.", words=alias["typed"]), "ok")
+    return redirect(url_for("admin.index", _anchor="aliases-title"))

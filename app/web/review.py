@@ -31,6 +31,7 @@ from alerts.accounts.policy import (
     visible_states,
 )
 from alerts.errors import InvalidValue
+from alerts.incidents.corrections import correct, undo
 from alerts.incidents.review import (
     MAX_PAGE,
     PAGE,
@@ -54,12 +55,13 @@ from alerts.incidents.review import (
 from alerts.incidents.workflow import TRANSITIONS, InvalidTransition, path_to
 from alerts.messages import Viewer
 from alerts.models import Network, utcnow
-from alerts.vocabulary import AWAITING_REVIEW, OPEN_STATES, QUEUE_VIEWS
+from alerts.vocabulary import AWAITING_REVIEW, CORRECTED_FIELDS, OPEN_STATES, QUEUE_VIEWS
 from app import current_services
 from app.bootstrap import Services
 from app.jobs import enqueue_follow_ups
-from app.web import review_format
+from app.web import correcting, review_format
 from app.web.access import current_viewer, requires_roles
+from app.web.correction_forms import FORMS
 from app.web.maps import LEAFLET_VERSION, bbox_around, boundaries_installed
 from app.web.maps import bp as maps_bp
 from app.web.review_forms import (
@@ -80,6 +82,7 @@ bp.register_blueprint(maps_bp)
 
 ID = "int(min=1, max=9223372036854775807)"
 """Ids are BIGINT: a larger one is no incident, not an overflow in the driver."""
+FIELD = f"any({', '.join(CORRECTED_FIELDS)})"
 FILTERS = (
     "country",
     "area",
@@ -350,7 +353,7 @@ def map_data(detail: dict[str, Any], viewer: Viewer) -> dict[str, Any]:
     data["boundaries"] = (
         url_for("review.maps.boundaries", bbox=bbox) if bbox and boundaries_installed() else None
     )
-    data["labels"] = {"incident": _("Incident")}
+    data["labels"] = {"incident": _("Incident"), "draft": _("New place, not saved yet")}
     return data
 
 
@@ -373,7 +376,7 @@ def incident(incident_id: int) -> str:
         narratives=evidence,
         header_grade=review_format.grade(reliability, detail["credibility"]),
         reliability=reliability,
-        history=[review_format.describe(event) for event in detail["history"]],
+        history=correcting.history(detail["history"], detail["correctable"], _category_label),
         can=allowed_actions(detail, viewer),
         map_data=map_data(detail, viewer),
         boundaries=boundaries_installed(),
@@ -383,24 +386,35 @@ def incident(incident_id: int) -> str:
         assign_form=AssignForm(prefix="assign", data={"email": detail["assigned_to"] or ""}),
         actioned_form=ActionedForm(prefix="actioned"),
         check_form=CheckForm(prefix="check", data={"outcome": detail["external_check"] or ""}),
+        corrections=correcting.correction_forms(
+            detail,
+            taxonomy=services.taxonomy,
+            places=services.geocoder,
+            countries=services.settings.countries,
+            label=_category_label,
+        ),
+        places_search=url_for("places.search"),  # the type-ahead, read with her session (D38)
     )
 
 
-def _act(incident_id: int, form: FlaskForm, action: Callable[[], object], done: str) -> Response:
-    """Validate the form, run the action, flash what happened, and go back to the incident page."""
+def _act(
+    incident_id: int, form: FlaskForm, action: Callable[[], Any], done: str | Callable[[Any], str]
+) -> Response:
+    """Validate the form, run the action, flash what happened (``done``, or what it makes of the
+    action's answer), and go back to the incident page."""
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(str(error), "error")
     else:
         try:
-            action()
+            answer = action()
         except InvalidTransition:
             flash(_("Not done: this step is not possible from the incident's current status."), "error")
         except InvalidValue as exc:
             flash(_("Not done: %(reason)s", reason=str(exc)), "error")
         else:
-            flash(done, "ok")
+            flash(done(answer) if callable(done) else done, "ok")
     return redirect(url_for("review.incident", incident_id=incident_id))
 
 
@@ -592,4 +606,50 @@ def dismiss_suggestion(incident_id: int, suggestion_id: int) -> Response:
         ActionForm(),
         lambda: dismiss(incident_id, suggestion_id, viewer, uow=services.uow()),
         _("Marked as a different incident."),
+    )
+
+
+# Corrections (#16) ------------------------------------------------------------------------------
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/corrections/<{FIELD}:field>")
+@requires_roles(*roles_with(INCIDENTS))
+def correct_field(incident_id: int, field: str) -> Response:
+    """One correction with the form of its field; the service decides whether she may."""
+    services, viewer = _services_and_viewer()
+    form = FORMS[field](prefix=field)
+    return _act(
+        incident_id,
+        form,
+        lambda: correct(
+            incident_id,
+            form.correction(),
+            viewer,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            places=services.geocoder,
+            now=utcnow(),
+        ),
+        lambda done: correcting.done_message(done, _category_label),
+    )
+
+
+@bp.post(f"/incidents/<{ID}:incident_id>/corrections/<{ID}:correction_id>/undo")
+@requires_roles(*roles_with(INCIDENTS))
+def undo_correction(incident_id: int, correction_id: int) -> Response:
+    """Put back what one of its corrections changed (a new correction)."""
+    services, viewer = _services_and_viewer()
+    return _act(
+        incident_id,
+        ActionForm(),
+        lambda: undo(
+            correction_id,
+            viewer,
+            uow=services.uow(),
+            taxonomy=services.taxonomy,
+            places=services.geocoder,
+            now=utcnow(),
+            incident_id=incident_id,
+        ),
+        lambda done: correcting.done_message(done, _category_label),
     )

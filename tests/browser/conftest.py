@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from alerts.models import User
 from app import create_app, migrate
 from app.bootstrap import Services
+from config.settings import Settings
 from tests.conftest import make_settings
 from tests.web import PASSWORD, add_user
 
@@ -62,8 +63,14 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def dashboard(tmp_path: Path, compiled_translations: None) -> Iterator[Dashboard]:
-    app = create_app(make_settings(tmp_path))
+def dashboard_settings(tmp_path: Path) -> Settings:
+    """The served app's settings; a test module overrides this fixture for other ones (layers …)."""
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def dashboard(dashboard_settings: Settings, compiled_translations: None) -> Iterator[Dashboard]:
+    app = create_app(dashboard_settings)
     services = app.extensions["dalili"]
     migrate.upgrade(services.engine)
     server = make_server("127.0.0.1", 0, app, threaded=True)
