@@ -34,17 +34,26 @@ def list_reports(
     require(viewer, INCIDENTS, "list reports")
     if not 1 <= limit <= MAX_PAGE:
         raise InvalidValue(f"limit must be between 1 and {MAX_PAGE}")
-    query = select(Report, Incident.status).join(Incident, Incident.id == Report.incident_id)
+    query = select(Report, Incident.status, Incident.restricted).join(
+        Incident, Incident.id == Report.incident_id
+    )
     query = scoped_reports(query.where(Report.training.is_(include_training)), viewer)
     if before_id is not None:
         query = query.where(Report.id < before_id)
     query = query.order_by(Report.id.desc()).limit(limit)
     with uow:
         rows = uow.session.execute(query).all()
-        return [report_view(report, status, viewer, taxonomy) for report, status in rows]
+        return [
+            report_view(report, status, viewer, taxonomy, incident_restricted=restricted)
+            for report, status, restricted in rows
+        ]
 
 
-def report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Taxonomy) -> dict[str, Any]:
+def report_view(
+    report: Report, status: str | None, viewer: Viewer, taxonomy: Taxonomy, *, incident_restricted: bool
+) -> dict[str, Any]:
+    """A report as she may see it: restricted when its category is, or when its incident is (a
+    correction to sexual violence, a cue in the words of any of its reports, a reviewer's restriction)."""
     view: dict[str, Any] = {
         "id": report.id,
         "ref": report.ref,
@@ -67,7 +76,7 @@ def report_view(report: Report, status: str | None, viewer: Viewer, taxonomy: Ta
         "text": report.text,
         "reporter_key": report.reporter_key,
     }
-    return redact_report(view, viewer, taxonomy.categories[report.category].restricted)
+    return redact_report(view, viewer, incident_restricted or taxonomy.categories[report.category].restricted)
 
 
 def transition_details(incident: Incident, previous: str, target: str) -> dict[str, Any]:

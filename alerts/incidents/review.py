@@ -247,7 +247,10 @@ def incident_detail(
             .where(Report.incident_id == incident.id)
             .order_by(Report.id)
         )
-        views = [report_view(r, incident.status, viewer, taxonomy) for r in reports]
+        views = [
+            report_view(r, incident.status, viewer, taxonomy, incident_restricted=incident.restricted)
+            for r in reports
+        ]
         if incident.restricted and may(viewer, RESTRICTED) and views:
             record_event(
                 uow.session,

@@ -158,3 +158,22 @@ def test_a_correction_to_sexual_violence_hides_the_narrative_from_a_triage_revie
     focal = client.get(f"/api/incidents/{incident_id}", headers=bearer(services, "wpa_crsv_focal")).get_json()
     assert focal["reports"][0]["text"]
     assert focal["corrections"][0]["details"]["before"]["category"] == "ATK"
+
+
+def test_a_restriction_hides_the_narrative_of_a_report_whose_category_is_not_sexual_violence(
+    client: FlaskClient, services: Services
+) -> None:
+    """Redaction reads the incident's restriction, not only each report's category."""
+    incident_id = _verified_incident(services)
+    reviewer = bearer(services, "triage_reviewer")
+    answer = client.post(
+        f"/api/incidents/{incident_id}/corrections",
+        headers=reviewer,
+        json={"field": "restriction", "value": "restricted", "reason": "she asked the WPA"},
+    )
+    assert answer.status_code == 201
+    (seen,) = answer.get_json()["reports"]
+    assert seen["category"] == "ATK"
+    assert "text" not in seen
+    listed = client.get("/api/reports", headers=reviewer).get_json()
+    assert all("text" not in r for r in listed["reports"] if r["incident_id"] == incident_id)
