@@ -6,7 +6,12 @@ one object serves every query.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import ColumnElement
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from alerts.models import Incident, Report
 from alerts.vocabulary import VERIFIED_STATES
@@ -18,3 +23,12 @@ REAL_INCIDENTS: ColumnElement[bool] = Incident.training.is_(False)
 REAL_REPORTS: ColumnElement[bool] = Report.training.is_(False)
 VERIFIED: ColumnElement[bool] = Incident.status.in_(VERIFIED_STATES)
 """Verified, and any status a verified incident moves on to."""
+
+
+def insert_for(session: Session) -> Callable[..., Any]:
+    """The dialect's ``insert``, whose ``on_conflict_do_nothing`` makes an insert-or-ignore on both
+    backends (a rerun or a concurrent writer inserts nothing)."""
+    insert: Callable[..., Any] = (
+        postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    ).insert
+    return insert

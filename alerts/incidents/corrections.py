@@ -24,8 +24,9 @@ from alerts.audit.trail import record_event
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
 from alerts.incidents.corroboration import lock_incidents
 from alerts.messages import Viewer
-from alerts.models import Correction, Incident, LabelledExample, NarrativeRead, PlaceAlias, Report
+from alerts.models import Correction, Incident, LabelledExample, NarrativeRead, PlaceAlias, Report, utcnow
 from alerts.ports import Places
+from alerts.queries import insert_for
 from alerts.triage.flags import validate_flags
 from alerts.triage.priority import review_deadline
 from alerts.triage.taxonomy import Taxonomy
@@ -135,9 +136,10 @@ def correction_view(row: Correction) -> dict[str, Any]:
 
 
 def record_narrative_read(session: Session, incident_id: int, reader: str) -> None:
-    """Remember that she read its narratives, once per reader (see ``NarrativeRead``)."""
-    if session.get(NarrativeRead, (incident_id, reader)) is None:
-        session.add(NarrativeRead(incident_id=incident_id, reader=reader))
+    """Remember that she read its narratives, once per reader (see ``NarrativeRead``); two pages
+    of hers opened at once insert it once."""
+    row = {"incident_id": incident_id, "reader": reader, "first_at": utcnow()}
+    session.execute(insert_for(session)(NarrativeRead).values(**row).on_conflict_do_nothing())
 
 
 # Loading and checking -----------------------------------------------------------------------------

@@ -17,14 +17,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alerts.audit.trail import record_event
 from alerts.errors import UnknownIncident
 from alerts.incidents.routing import AlertFacts, Responder, Routing, alert_text, digest_text
 from alerts.models import Incident, StaffDigest, StaffNotification, utcnow
-from alerts.queries import REAL_INCIDENTS, UNMERGED
+from alerts.queries import REAL_INCIDENTS, UNMERGED, insert_for
 from alerts.triage.priority import escalate, review_deadline
 from alerts.triage.taxonomy import Taxonomy
 from alerts.unit_of_work import UnitOfWork
@@ -297,11 +296,8 @@ def _reserve(
     session: Session, model: type[StaffNotification] | type[StaffDigest], row: dict[str, Any]
 ) -> int | None:
     """Insert a pending row unless its unique key exists (a rerun, a concurrent run): its new id, or None."""
-    insert: Callable[..., Any] = (
-        postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    ).insert
     statement = (
-        insert(model)
+        insert_for(session)(model)
         .values(**row, status="pending", created_at=utcnow())
         .on_conflict_do_nothing()
         .returning(model.id)
