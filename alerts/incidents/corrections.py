@@ -23,6 +23,7 @@ from alerts.accounts.policy import RESTRICTED, may, require_correction, scoped
 from alerts.audit.trail import record_event
 from alerts.errors import InvalidValue, NotPermitted, UnknownIncident
 from alerts.incidents.corroboration import lock_incidents
+from alerts.incidents.reports import text_language
 from alerts.messages import Viewer
 from alerts.models import Correction, Incident, LabelledExample, NarrativeRead, PlaceAlias, Report, utcnow
 from alerts.ports import Places
@@ -463,10 +464,7 @@ def _label(
         if example is None:
             example = LabelledExample(report_id=report.id, triage_category=_triage_category(session, report))
             session.add(example)
-        example.country, example.language = (
-            incident.country,
-            report.language or report.flags.get("language_guess"),
-        )
+        example.country, example.language = incident.country, text_language(report.language, report.flags)
         example.category, example.flags = incident.category, flags
         example.labelled_by, example.labelled_at, example.training = viewer.email, now, report.training
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from alerts.accounts.policy import TRIAGE_QUALITY, require, scoped
 from alerts.errors import InvalidValue
+from alerts.incidents.reports import text_language
 from alerts.messages import Viewer
 from alerts.models import Correction, Incident, Report
 from alerts.queries import REAL_INCIDENTS, UNMERGED
@@ -238,7 +239,7 @@ def _languages(session: Session, ids: list[int]) -> dict[int, str | None]:
         )
         for incident_id, language, flags in rows:
             if incident_id not in found:
-                found[incident_id] = language or flags.get("language_guess")
+                found[incident_id] = text_language(language, flags)
     return found
 
 

@@ -79,6 +79,13 @@ def report_view(
     return redact_report(view, viewer, incident_restricted or taxonomy.categories[report.category].restricted)
 
 
+def text_language(profile_language: str | None, flags: dict[str, Any]) -> str | None:
+    """The language a report is written in: what the classifier read in its words, else her profile's
+    (which says what she reads, not what she wrote: a French speaker may text in Arabizi)."""
+    guess = flags.get("language_guess")
+    return str(guess) if guess and guess != "unknown" else profile_language
+
+
 def transition_details(incident: Incident, previous: str, target: str) -> dict[str, Any]:
     """What the trail says of every status change: from, to, and for a training incident that it
     was training, so a training verification is never read as a real one."""

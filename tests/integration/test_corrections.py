@@ -19,7 +19,7 @@ from alerts.intake.services import incident_of_report
 from alerts.messages import Viewer
 from alerts.models import AuditEvent, Incident, LabelledExample, PlaceAlias, Report, User, utcnow
 from app.bootstrap import Services
-from tests.factories import report
+from tests.factories import add_reporter, report
 
 pytestmark = pytest.mark.integration
 
@@ -290,3 +290,15 @@ class TestTeaching:
         assert (again.place_name, again.lon, again.lat) == ("Morobo", 30.77, 3.69)
         with services.uow() as uow:
             assert uow.session.scalar(select(PlaceAlias.status)) == "approved"
+
+    def test_a_labelled_example_has_the_language_of_her_words_not_of_her_profile(
+        self, services: Services
+    ) -> None:
+        english_profile = add_reporter(services, language="en")
+        text = "des hommes armés ont pillé le marché de Yei"
+        incident_id = incident_of_report(
+            report(services, text, reporter_key=english_profile), uow=services.uow()
+        )
+        _correct(services, incident_id, _viewer(services, "triage_reviewer"), "category", "ATK")
+        with services.uow() as uow:
+            assert uow.session.scalar(select(LabelledExample.language)) == "fr"
