@@ -291,7 +291,7 @@ def _detail(incident_id: int, viewer: Viewer) -> dict[str, Any]:
 def queue() -> dict[str, Any]:
     """Open incidents, most urgent first, a keyset page at a time."""
     viewer, services = current_viewer(), current_services()
-    args = Query(request.args, (*QUEUE_PARAMETERS, "queue", "view", "limit", "after"))
+    args = Query(request.args, (*QUEUE_PARAMETERS, "queue", "view", "training", "limit", "after"))
     filters = QueueFilter(
         country=args.country("country"),
         area=args.text("area"),
@@ -303,6 +303,7 @@ def queue() -> dict[str, Any]:
         until=args.time("until"),
         queue=args.choice("queue", TRIAGE_QUEUES) or "triage",
         view=args.choice("view", tuple(QUEUE_VIEWS)),
+        training=args.choice("training", ("true", "false")) == "true",
     )
     limit = args.whole("limit", 1, MAX_PAGE, PAGE) or PAGE
     page = list_queue(viewer, filters, uow=services.uow(), limit=limit, after=args.args.get("after"))

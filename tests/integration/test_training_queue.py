@@ -20,6 +20,7 @@ from alerts.messages import Viewer
 from alerts.models import AuditEvent, User
 from app.bootstrap import Services
 from config.settings import Settings
+from tests.conftest import bearer
 from tests.factories import report
 from tests.web import PAGE, add_user, csrf_token, sign_in
 
@@ -187,3 +188,20 @@ class TestPages:
         assert BANNER in page
         assert page.index(BANNER) < page.index('<main id="main">')  # at the top, with the confirmation
         assert _transitions(services, drill)[-1]["training"] is True
+
+
+def test_the_api_reads_the_training_queue_with_training_true(client: FlaskClient, services: Services) -> None:
+    real = _incident(services, "ATK they are shooting at the market")
+    drill = _incident(services, "ATK they are shooting at the school", training=True)
+    headers = bearer(services, "triage_reviewer")
+
+    def ids(query: str) -> list[int]:
+        answer = client.get(f"/api/incidents{query}", headers=headers)
+        assert answer.status_code == 200
+        return [i["id"] for i in answer.get_json()["incidents"]]
+
+    assert ids("") == ids("?training=false") == [real]
+    assert ids("?training=true") == [drill]
+    refused = client.get("/api/incidents?training=yes", headers=headers)
+    assert refused.status_code == 400
+    assert "training" in refused.get_json()["error"]
