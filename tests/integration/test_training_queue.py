@@ -180,7 +180,9 @@ class TestPages:
         real = _incident(services, "ATK they are shooting at the market")
         client = _signed_in(app, services, "triage_reviewer")
         assert BANNER in _get(client, f"/incidents/{drill}")
+        assert 'href="/queue?training=1">Training queue</a>' in _get(client, f"/incidents/{drill}")
         assert BANNER not in _get(client, f"/incidents/{real}")
+        assert 'href="/queue">Queue</a>' in _get(client, f"/incidents/{real}")
         form = {"verify-credibility": "2", "verify-csrf_token": csrf_token(client, "/queue")}
         answer = client.post(f"/incidents/{drill}/verify", data=form, headers=PAGE, follow_redirects=True)
         page = answer.get_data(as_text=True)
