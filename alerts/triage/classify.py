@@ -51,7 +51,7 @@ from alerts.triage.elections import Election, electoral_phase, load_calendars
 from alerts.triage.normalise import Abbreviations, load_abbreviations, normalise_report
 from alerts.triage.priority import assign_priority
 from alerts.triage.taxonomy import FALLBACK, Category, Taxonomy, load_taxonomy, parse_structured
-from alerts.triage.vawe import HARM_CATEGORIES, assess_vawe
+from alerts.triage.vawe import ELECTION_TARGET_ROLES, HARM_CATEGORIES, assess_vawe
 
 DEFAULT_LEXICONS = Path(__file__).parents[1] / "data" / "lexicons"
 
@@ -109,6 +109,11 @@ CODE_WORDS = frozenset({"TEN", "PRO", "ARM", "LOT", "MOB"})
 """Category codes that are also words of a deployment language ("Ten civilians", "Pro-government"):
 like a menu digit, a code only before a place. Any other letter code ("ATK", "SXV") starts no
 sentence, so it is a code whatever follows it ("ATK Juba they are shooting")."""
+
+MAX_EVIDENCE_SPANS = 10
+"""Most spans kept per category or cue in ``evidence`` (R14), first ones first: a pasted bulletin
+or a repeated word would otherwise store hundreds of spans in every incident row and bury the
+reviewer's screen. Scores still count every match; ten spans are enough to see why."""
 
 RELIABILITY_UNKNOWN = "F"
 """Reliability cannot be judged at triage; it never changes the priority (R24)."""
@@ -263,6 +268,15 @@ def build_lexicons(country: str | None, terms: Sequence[Term], languages: Sequen
     )
 
 
+class UnknownCountry(ValueError):
+    """A country with no file in ``countries/``: no configuration to read its reports with."""
+
+
+def configured_countries(path: Path = DEFAULT_LEXICONS) -> tuple[str, ...]:
+    """ISO2 codes of the countries with a lexicon file (``countries/<CC>.toml``), sorted."""
+    return tuple(sorted(file.stem.upper() for file in (path / "countries").glob("*.toml")))
+
+
 def load_lexicons(
     country: str | None = None,
     path: Path = DEFAULT_LEXICONS,
@@ -280,7 +294,13 @@ def load_lexicons(
     categories = [c for c in taxonomy.categories if c != FALLBACK]
     country_raw: dict[str, Any] = {}
     country_file = path / "countries" / f"{country.upper()}.toml" if country else None
-    if country_file is not None and country_file.exists():
+    if country is not None and country.upper() not in configured_countries(path):
+        # Never a silent default: reports would be read with another country's vocabulary.
+        raise UnknownCountry(
+            f"country {country!r} has no triage configuration ({path / 'countries'}); "
+            f"configured countries: {', '.join(configured_countries(path)) or 'none'}"
+        )
+    if country_file is not None:
         with country_file.open("rb") as f:
             country_raw = tomllib.load(f)
     files = sorted(path.glob("*.toml"))
@@ -453,9 +473,11 @@ def _time_class(cues: Mapping[str, list[str]]) -> str | None:
     return None
 
 
-def _target_role(cues: Mapping[str, list[str]]) -> str | None:
+def _target_role(cues: Mapping[str, list[str]], electoral_context: bool) -> str | None:
+    """The first role named; an electoral role (voter, party supporter...) only in an electoral
+    context: "supporters", "observers" or "agents" are everyday words of conflict reports."""
     for role in ROLE_CUES:
-        if f"role:{role}" in cues:
+        if f"role:{role}" in cues and (electoral_context or role not in ELECTION_TARGET_ROLES):
             return role
     if "girl" in cues:
         return "girl"
@@ -501,8 +523,13 @@ def classify(
         reasons.append(f"structured input {'hint' if hint else 'code'}: {category}")
 
     cues = matches.cues
-    election_words = "election" in cues or scores.get("ELE", 0.0) > 0
-    target_role = _target_role(cues)
+    # Election words, never weak ELE terms alone ("party", "register"): a party or movement named
+    # in a conflict report ("SPLM soldiers") is no evidence of an election (#17 class 6).
+    election_words = "election" in cues or scores.get("ELE", 0.0) >= MIN_SCORE or category == "ELE"
+    phase = None
+    if calendars is not None and received_at is not None and country:
+        phase = electoral_phase(calendars, country, area_pcodes, received_at)
+    target_role = _target_role(cues, chose_ele or election_words or phase is not None)
     female = bool(cues.get("women") or cues.get("girl"))
     harm_type = CATEGORY_HARM_TYPE.get(category)
     if harm_type == "threat_coercion" and "harm:online" in cues:
@@ -511,9 +538,6 @@ def classify(
     if category == "PRO" and force_used:
         harm_type = "physical"
 
-    phase = None
-    if calendars is not None and received_at is not None and country:
-        phase = electoral_phase(calendars, country, area_pcodes, received_at)
     vawe = assess_vawe(
         category,
         harm_type,
@@ -525,11 +549,9 @@ def classify(
         phase is not None,
         force_used=force_used,
     )
-    election_related = (
-        chose_ele
-        or election_words
-        or (target_role in {"candidate", "election_official", "observer", "party_supporter", "voter"})
-    )
+    # An electoral role counts only inside an electoral window (``_target_role``), so a role is
+    # evidence together with the calendar, never alone.
+    election_related = chose_ele or election_words or target_role in ELECTION_TARGET_ROLES
     time_class = _time_class(cues)
     urgent = "time:happening_now" in cues
     imminent = bool(cues.get("imminent"))
@@ -553,7 +575,7 @@ def classify(
         "sexual_violence_cue": category != "SXV" and scores.get("SXV", 0.0) > 0,
         "harms": _harms(category, scores),
     }
-    evidence = {c: v for c, v in matches.evidence.items()}
+    evidence = {c: v[:MAX_EVIDENCE_SPANS] for c, v in matches.evidence.items()}
     if chosen is not None:
         # R14 for structured input: the code or menu digit is the evidence of the chosen category.
         marker = text.split(maxsplit=1)[0].lower() if structured else f"hint:{chosen.lower()}"
@@ -562,7 +584,7 @@ def classify(
             evidence[category] = [marker]
     for kind, spans in cues.items():
         if kind != "function":
-            evidence[f"cue:{kind}"] = spans
+            evidence[f"cue:{kind}"] = spans[:MAX_EVIDENCE_SPANS]
     return Classification(
         category=category,
         scores=scores,
@@ -650,9 +672,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m alerts.triage.classify", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--country", help="ISO2 country whose lexicons to use (SS, CF, CD, ML, SD, LB)")
+    parser.add_argument(
+        "--country", help=f"ISO2 country whose lexicons to use ({', '.join(configured_countries())})"
+    )
     args = parser.parse_args(argv)
-    run(sys.stdin, sys.stdout, args.country.upper() if args.country else None)
+    country = args.country.upper() if args.country else None
+    if country is not None and country not in configured_countries():
+        parser.error(
+            f"--country {country}: no triage configuration; configured: {', '.join(configured_countries())}"
+        )
+    run(sys.stdin, sys.stdout, country)
     return 0
 
 
@@ -696,14 +725,17 @@ class Classifier:
 
 
 def build_classifier(country: str | None, taxonomy: Taxonomy, countries: Iterable[str] = ()) -> Classifier:
-    """Load abbreviations, the lexicons of the default ``country`` and of each served one (each with
-    its country file), and the announced electoral calendars."""
+    """Load abbreviations, the lexicons of the default ``country`` (:class:`UnknownCountry` when it
+    has no configuration) and of each served one that has a country file (a served country without
+    one is read with the default's, D19), and the announced electoral calendars."""
     abbreviations = load_abbreviations()
 
     def lexicons(code: str | None) -> Lexicons:
         return load_lexicons(code, taxonomy=taxonomy, abbreviations=abbreviations)
 
-    served = {code.upper(): lexicons(code) for code in {*countries, *([country] if country else [])}}
+    configured = set(configured_countries())
+    wanted = {code.upper() for code in countries if code.upper() in configured}
+    served = {code: lexicons(code) for code in wanted | ({country.upper()} if country else set())}
     default = served[country.upper()] if country else lexicons(None)
     return Classifier(taxonomy, default, abbreviations, load_calendars(), served)
 

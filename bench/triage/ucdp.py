@@ -9,7 +9,9 @@ civilians" categories). Reported:
 * FIG-vs-ATK accuracy over all headlines (any other category, OTH included, counts as wrong) and
   over the headlines triaged into one of the two families (the split itself);
 * SXV recall on headlines that mention rape or sexual violence (English or French), and the
-  share that is SXV or carries ``flags.sexual_violence_cue``.
+  share that is SXV or carries ``flags.sexual_violence_cue``;
+* the share of headlines flagged ``election_related``: these are conflict events, almost none of
+  them electoral, so the share is close to the flag's false-positive rate (class 6 of #17).
 
 Many headlines are report titles ("Liste des Incidents en RCA") that say nothing of the event:
 the figures compare versions of the classifier, they are not its absolute quality. This set is
@@ -45,9 +47,9 @@ def family(category: str) -> str | None:
 
 
 def score(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Figures from rows of {type_of_violence, headline, category, cue} (module doc)."""
+    """Figures from rows of {type_of_violence, headline, category, cue, election_related} (module doc)."""
     total = right = decided = right_decided = 0
-    sexual = sexual_sxv = sexual_flagged = 0
+    sexual = sexual_sxv = sexual_flagged = election = 0
     confusions: Counter[tuple[str, str]] = Counter()
     for row in rows:
         expected = "FIG" if row["type_of_violence"] in FIGHTING else "ATK"
@@ -58,6 +60,7 @@ def score(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             decided += 1
             right_decided += got == expected
         confusions[(expected, row["category"])] += 1
+        election += bool(row["election_related"])
         if SEXUAL.search(row["headline"]):
             sexual += 1
             sexual_sxv += row["category"] == "SXV"
@@ -70,6 +73,7 @@ def score(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "sexual_headlines": sexual,
         "sxv_recall": sexual_sxv / sexual if sexual else 0.0,
         "sxv_or_cue_recall": sexual_flagged / sexual if sexual else 0.0,
+        "election_related_share": election / total if total else 0.0,
         "top_confusions": confusions.most_common(8),
     }
 
@@ -84,9 +88,14 @@ def classified_rows(path: Path) -> list[dict[str, Any]]:
             if not headline or kind not in FIGHTING | CIVILIANS:
                 continue
             result = classifier(headline, country="CF")
-            cue = result.flags["sexual_violence_cue"]
             rows.append(
-                {"type_of_violence": kind, "headline": headline, "category": result.category, "cue": cue}
+                {
+                    "type_of_violence": kind,
+                    "headline": headline,
+                    "category": result.category,
+                    "cue": result.flags["sexual_violence_cue"],
+                    "election_related": result.flags["election_related"],
+                }
             )
     return rows
 

@@ -179,11 +179,14 @@ def test_the_ucdp_scorer_counts_fighting_civilians_and_sexual_violence() -> None
         {"type_of_violence": "3", "headline": "femmes violées a Bangassou", "category": "ATK", "cue": True},
         {"type_of_violence": "3", "headline": "monthly report", "category": "OTH", "cue": False},
     ]
+    for row in rows:
+        row["election_related"] = row["headline"] == "fighting"
     figures = ucdp.score(rows)
     assert figures["headlines"] == 5
     assert figures["fig_atk_accuracy"] == pytest.approx(3 / 5)
     assert (figures["decided"], figures["fig_atk_accuracy_decided"]) == (4, pytest.approx(3 / 4))
     assert (figures["sexual_headlines"], figures["sxv_recall"], figures["sxv_or_cue_recall"]) == (2, 0.5, 1.0)
+    assert figures["election_related_share"] == pytest.approx(1 / 5)
 
 
 def test_the_ucdp_evaluation_skips_cleanly_without_shared(
